@@ -1,0 +1,154 @@
+/* bolt/session.h - the sans-I/O Bolt client: handshake, authentication, requests, responses.
+ *
+ * A bolt_session is a state machine with two byte streams and an event queue, in the style of
+ * an nghttp2 session: the transport writes what bolt_session_output() gives, hands received
+ * bytes to bolt_session_input() (or reads straight into bolt_session_input_buffer()), and then
+ * drains bolt_session_next_event(). Nothing here touches a socket, a clock or a thread.
+ *
+ * Flow: bolt_session_new() queues the handshake. When the version is agreed the session queues
+ * HELLO (and LOGON from 5.1) by itself and reports BOLT_EV_CONNECTED; BOLT_EV_READY follows
+ * when the server accepted the credentials. Requests may be issued (pipelined) from
+ * BOLT_EV_CONNECTED on; each one is answered by events in request order.
+ *
+ * Failure model (bolt-reference 4.9): a FAILURE moves the session to FAILED; requests pipelined
+ * behind it are answered BOLT_EV_IGNORED; the caller sends bolt_session_reset() (ACK_FAILURE is
+ * used on Bolt 1/2 automatically) and waits for its BOLT_EV_SUCCESS before new work. The
+ * server's code and message stay readable through bolt_session_failure().
+ *
+ * Ownership: the session copies its configuration (credentials are wiped from memory when it
+ * is freed); values in an event are owned by the session and valid until the next call of
+ * bolt_session_next_event() or bolt_session_free().
+ */
+#ifndef BOLT_SESSION_H
+#define BOLT_SESSION_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "bolt/message.h"
+#include "bolt/value.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct bolt_session bolt_session;
+
+typedef struct bolt_session_config {
+    const char *user_agent;     /* NULL = "boltdiff/<version>" */
+    bolt_auth auth;             /* copied */
+    const uint32_t *proposals;  /* 4 words; NULL = bolt_default_proposals */
+    const bolt_value *routing;  /* routing context MAP (deep-copied) or NULL */
+    int utc_patch;              /* ask for patch_bolt ["utc"] on 4.3/4.4; recommended 1 */
+    int notifications_off;      /* 5.2+; recommended 1 */
+    size_t max_message;         /* 0 = BOLT_DEFAULT_MAX_MESSAGE */
+    unsigned max_depth;         /* 0 = BOLT_DEFAULT_MAX_DEPTH */
+} bolt_session_config;
+
+/* Server-side states as the client predicts them after everything sent so far. */
+typedef enum bolt_state {
+    BOLT_S_NEGOTIATION = 0,
+    BOLT_S_AUTHENTICATION, /* 5.1+: HELLO done, LOGON pending */
+    BOLT_S_READY,
+    BOLT_S_STREAMING,
+    BOLT_S_TX_READY,
+    BOLT_S_TX_STREAMING,
+    BOLT_S_FAILED,
+    BOLT_S_INTERRUPTED,
+    BOLT_S_DEFUNCT
+} bolt_state;
+const char *bolt_state_name(bolt_state s);
+
+/* The request kind an event answers. */
+typedef enum bolt_request {
+    BOLT_REQ_NONE = 0,
+    BOLT_REQ_HELLO,
+    BOLT_REQ_LOGON,
+    BOLT_REQ_LOGOFF,
+    BOLT_REQ_RUN,
+    BOLT_REQ_PULL,
+    BOLT_REQ_DISCARD,
+    BOLT_REQ_BEGIN,
+    BOLT_REQ_COMMIT,
+    BOLT_REQ_ROLLBACK,
+    BOLT_REQ_RESET,
+    BOLT_REQ_ROUTE,
+    BOLT_REQ_ACK_FAILURE
+} bolt_request;
+
+typedef enum bolt_event_type {
+    BOLT_EV_NONE = 0,
+    BOLT_EV_CONNECTED, /* version agreed (major/minor); HELLO queued */
+    BOLT_EV_READY,     /* authenticated; `meta` = HELLO (or LOGON) SUCCESS metadata */
+    BOLT_EV_SUCCESS,   /* SUCCESS for `request`; `meta` = metadata; has_more for PULL/DISCARD */
+    BOLT_EV_RECORD,    /* `record` = the list of values (one per field) */
+    BOLT_EV_FAILURE,   /* FAILURE for `request`; details in bolt_session_failure() */
+    BOLT_EV_IGNORED,   /* IGNORED for `request` */
+    BOLT_EV_ERROR      /* fatal local error (`err`); the session is DEFUNCT */
+} bolt_event_type;
+
+typedef struct bolt_event {
+    bolt_event_type type;
+    bolt_request request;
+    uint64_t request_seq;     /* sequence number returned when the request was issued */
+    const bolt_value *meta;   /* SUCCESS/READY metadata MAP */
+    const bolt_value *record; /* RECORD list */
+    int has_more;             /* PULL/DISCARD SUCCESS with has_more true */
+    int err;                  /* BOLT_EV_ERROR */
+} bolt_event;
+
+/* NULL on BOLT_E_NOMEM or BOLT_E_INVAL (reason in *err if err is not NULL). */
+bolt_session *bolt_session_new(const bolt_session_config *cfg, int *err);
+void bolt_session_free(bolt_session *s);
+
+/* ---- bytes ---- */
+size_t bolt_session_output(bolt_session *s, const uint8_t **data); /* pending bytes to write */
+void bolt_session_output_consumed(bolt_session *s, size_t n);
+int bolt_session_input(bolt_session *s, const uint8_t *data, size_t len); /* copies */
+int bolt_session_input_buffer(bolt_session *s, size_t hint, uint8_t **ptr, size_t *avail);
+void bolt_session_input_commit(bolt_session *s, size_t n);
+/* The peer closed the stream: pending requests end with BOLT_EV_ERROR BOLT_E_CLOSED. */
+void bolt_session_input_eof(bolt_session *s);
+/* How many unread bytes the session holds (back-pressure: stop reading above a bound). */
+size_t bolt_session_input_pending(const bolt_session *s);
+
+/* ---- events ---- */
+/* 1 with *ev filled, 0 when more input is needed, or a negative code when the session is
+ * defunct (same code every call). */
+int bolt_session_next_event(bolt_session *s, bolt_event *ev);
+
+/* ---- requests (each returns a sequence number >= 0 or a negative code) ---- */
+int64_t bolt_session_run(bolt_session *s, const char *query, const bolt_value *params,
+                         const bolt_tx_opts *opts); /* opts ignored inside a transaction */
+int64_t bolt_session_pull(bolt_session *s, int64_t n);    /* n -1 = all; Bolt 3: always all */
+int64_t bolt_session_discard(bolt_session *s, int64_t n);
+int64_t bolt_session_begin(bolt_session *s, const bolt_tx_opts *opts);
+int64_t bolt_session_commit(bolt_session *s);
+int64_t bolt_session_rollback(bolt_session *s);
+int64_t bolt_session_reset(bolt_session *s);             /* ACK_FAILURE on Bolt 1/2 */
+int64_t bolt_session_route(bolt_session *s, const bolt_value *routing, const char **bookmarks,
+                           size_t bookmark_count, const char *db);
+int64_t bolt_session_logoff(bolt_session *s);
+int64_t bolt_session_logon(bolt_session *s, const bolt_auth *auth);
+/* Queues GOODBYE (Bolt 3+; nothing on 1/2); the session becomes DEFUNCT once it is written. */
+int bolt_session_goodbye(bolt_session *s);
+
+/* ---- what the session knows ---- */
+bolt_state bolt_session_state(const bolt_session *s);
+int bolt_session_version(const bolt_session *s, unsigned *major, unsigned *minor); /* 0 or <0 */
+const bolt_dialect *bolt_session_dialect(const bolt_session *s);
+int bolt_session_used_manifest(const bolt_session *s);
+const char *bolt_session_server_agent(const bolt_session *s);  /* "Neo4j/4.4.0" or NULL */
+const char *bolt_session_connection_id(const bolt_session *s); /* or NULL */
+int64_t bolt_session_recv_timeout_hint(const bolt_session *s);  /* seconds or -1 */
+size_t bolt_session_pending_requests(const bolt_session *s);
+uint64_t bolt_session_noops(const bolt_session *s);
+/* The last server FAILURE: code (`code` or `neo4j_code`), message, gql_status; NUL-terminated
+ * copies owned by the session, "" when none. Returns 1 if a failure was recorded. */
+int bolt_session_failure(const bolt_session *s, const char **code, const char **message,
+                         const char **gql_status);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
