@@ -50,7 +50,9 @@ extern "C" {
     X(URI, -37, "malformed or unsupported URI")                                                    \
     X(IO, -38, "input/output error")                                                               \
     X(CANCELED, -39, "operation canceled")                                                         \
-    X(ROUTING, -40, "no usable routing table")
+    X(ROUTING, -40, "no usable routing table")                                                     \
+    X(TZ_UNKNOWN, -60, "unknown time zone id (not in the time zone database)")                     \
+    X(TZ_DATA, -61, "malformed or unsupported time zone file (TZif)")
 
 enum bolt_errno {
     BOLT_OK = 0,
