@@ -123,11 +123,35 @@ static inline bolt_value bolt_list(bolt_value *items, size_t n) { bolt_value v =
 static inline bolt_value bolt_map(bolt_value *kv, size_t n) { bolt_value v = {0}; v.type = BOLT_T_MAP; v.len = (uint32_t)n; v.u.items = kv; return v; }
 
 /* Deep equality of two trees (same type, same fields; maps compared as sets of keys where the
- * last duplicate wins; floats compared bit for bit). Used by tests and snapshots. */
+ * last duplicate wins; floats compared bit for bit, so NaN equals the same NaN and -0.0 differs
+ * from 0.0; structures also need the same wire tag, so F never equals I). Used by tests and
+ * snapshots. Trees deeper than BOLT_MAX_DEPTH_LIMIT (packstream.h) compare unequal. */
 int bolt_value_equal(const bolt_value *a, const bolt_value *b);
 
 /* Writes a readable, single-line rendering (JSON-like, for logs and test failures) into buf,
- * always NUL-terminated; returns the length it needed (like snprintf). */
+ * always NUL-terminated when size > 0; returns the length it needed, without the NUL (like
+ * snprintf). Deterministic and locale independent; golden tests may compare against it:
+ *   Null, Boolean   null  true  false
+ *   Integer         -42
+ *   Float           shortest text that reads back to the same bits, always with '.' or 'e':
+ *                   1.23  1.0  -0.0  1e+300  NaN  Infinity  -Infinity
+ *   String          JSON-escaped in double quotes ("a\"b\n", control chars as \u00XX); valid
+ *                   UTF-8 is kept as is, bytes that are not valid UTF-8 are written \xNN
+ *   Bytes           '#' then lowercase hex: #00ff10 (empty: #)
+ *   List            [1, "a", null]
+ *   Map             {uid: 1, "first name": "A"}  in wire order, duplicates shown; keys that are
+ *                   identifiers ([A-Za-z_][A-Za-z0-9_]*) are bare, others JSON-quoted
+ *   Node, Relationship, UnboundRelationship, Path
+ *                   Name(fields in wire order): Node(0, ["Person"], {uid: 1})
+ *                   (5.0+: Node(0, ["Person"], {uid: 1}, "4:db:0"))
+ *   other Bolt structures
+ *                   wire tag letter(fields), as bolt-reference writes them, because F/I and f/i
+ *                   are one type with different meanings: F(1592231400, 123, 7200),
+ *                   I(1592224200, 123, 7200), f(1592231400, 123, "Europe/Berlin"), D(18428),
+ *                   T(nanos, offset), t(nanos), d(s, ns), E(0, 0, -2, 500000000),
+ *                   X(7203, 1.0, 2.0), Y(...), V(#c6, #3f800000), ?(name, 6, 0, {})
+ *   raw structure   Struct<0x7A>(fields)
+ * Containers nested deeper than BOLT_MAX_DEPTH_LIMIT print as "...". */
 size_t bolt_value_format(const bolt_value *v, char *buf, size_t size);
 
 #ifdef __cplusplus
