@@ -3,6 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/bootstrap.sh --runtime
-cmake -S . -B build/release -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBOLTDIFF_SCRIPT_TESTS=OFF >/dev/null
-cmake --build build/release -j "$(nproc)" --target boltdiff >/dev/null
+scripts/build.sh --dir build/release --target boltdiff >/dev/null
 build/release/boltdiff --version
