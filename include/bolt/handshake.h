@@ -36,31 +36,36 @@ typedef struct bolt_handshake {
     size_t out_sent; /* advanced by bolt_handshake_output_consumed() */
     uint8_t in[16];  /* partial reply or varint */
     size_t in_len;
-    int state;       /* internal */
+    int state; /* internal */
+    int err;   /* sticky error once failed */
     /* results */
-    uint8_t major, minor;   /* the agreed version once done */
-    int manifest;           /* 1 if the server answered with the manifest */
+    uint8_t major, minor; /* the agreed version once done */
+    int manifest;         /* 1 if the server answered with the manifest */
     uint32_t server_versions[BOLT_HS_MAX_MANIFEST_VERSIONS]; /* manifest entries (00 RR MI MA) */
-    size_t server_version_count;
-    uint64_t capabilities; /* capability mask the server offered; we select none */
-    uint64_t count_left;   /* internal: manifest entries still to read */
+    size_t server_version_count; /* a manifest announcing more entries is rejected */
+    uint64_t capabilities;       /* capability mask the server offered; we select none */
+    uint64_t count_left;         /* internal: manifest entries still to read */
 } bolt_handshake;
 
 /* proposals NULL = bolt_default_proposals. A proposal of BOLT_MANIFEST_V1 enables the manifest
- * path; the best entry of the server's manifest that our other proposals cover is chosen. */
+ * path; the highest version that both an entry of the server's manifest and one of our other
+ * proposals cover is chosen. An entry whose range reaches below minor 0 is clipped at 0. */
 void bolt_handshake_init(bolt_handshake *h, const uint32_t proposals[4]);
 
 size_t bolt_handshake_output(const bolt_handshake *h, const uint8_t **data);
 void bolt_handshake_output_consumed(bolt_handshake *h, size_t n);
 
 /* Consumes up to len bytes (*consumed tells how many; bytes after the handshake belong to the
- * Bolt stream). Returns 0 when more input is needed, 1 when done (major/minor set), or
+ * Bolt stream; consumed may be NULL). Any split of the reply works, down to one byte per call.
+ * Returns 0 when more input is needed, 1 when done (major/minor set; further calls consume
+ * nothing and return 1), or a sticky error:
  * BOLT_E_HS_NO_VERSION (00 00 00 00), BOLT_E_HS_HTTP ("HTTP"), BOLT_E_HS_NOT_OFFERED,
  * BOLT_E_HS_MANIFEST (malformed manifest or nothing acceptable in it: the output then holds the
  * 00 00 00 00 + 00 refusal to send before closing). */
 int bolt_handshake_feed(bolt_handshake *h, const uint8_t *data, size_t len, size_t *consumed);
 
-/* Is major.minor covered by proposal word p (range aware; the manifest marker covers none)? */
+/* Is major.minor covered by proposal word p (range aware; the manifest marker and an empty
+ * slot 00 00 00 00 cover none)? */
 int bolt_proposal_covers(uint32_t p, unsigned major, unsigned minor);
 
 /* Unsigned LEB128 as used by the manifest. encode returns bytes written (<= 10); decode
