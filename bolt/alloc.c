@@ -92,6 +92,8 @@ void bolt_arena_init(bolt_arena *a, size_t first_block_size, size_t limit)
 
 void *bolt_arena_alloc(bolt_arena *a, size_t size)
 {
+    /* Rounding SIZE_MAX-ish requests up would wrap to a tiny size and hand out 8 bytes. */
+    if (size > SIZE_MAX - 7u) return NULL;
     size = (size + 7u) & ~(size_t)7u;
     if (size == 0) size = 8;
     bolt_arena_block *b = a->head;
