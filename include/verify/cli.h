@@ -25,7 +25,11 @@ enum bv_exit {
 /* Subcommands: each cmd_X.c defines int bv_cmd_X(int argc, char **argv). Add a line here and
  * the command appears in dispatch and --help. */
 int bv_cmd_version(int argc, char **argv);
+int bv_cmd_ping(int argc, char **argv);
+int bv_cmd_query(int argc, char **argv);
 
-#define BOLTDIFF_COMMANDS {"version", bv_cmd_version, "print the version and the Bolt versions spoken"},
+#define BOLTDIFF_COMMANDS {"version", bv_cmd_version, "print the version and the Bolt versions spoken"}, \
+    {"ping", bv_cmd_ping, "connect to every instance and report version, TLS and latency"}, \
+    {"query", bv_cmd_query, "run one read-only Cypher query and print the records (debugging)"},
 
 #endif

@@ -1,0 +1,86 @@
+/* verify/cmd_conn.h - INTERNAL to the CLI: the connection options shared by the commands that
+ * talk to servers (ping, query): trust, credentials, Bolt versions, timeouts, and turning one
+ * URI argument into a ready bolt_conn_config. */
+#ifndef VERIFY_CMD_CONN_H
+#define VERIFY_CMD_CONN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bolt/net.h"
+
+#define BV_MAX_TARGETS 256
+
+typedef struct bv_conn_opts {
+    const char *ca_file, *cert_file, *key_file, *pin;
+    const char *user, *password_file, *token_file, *credentials_file;
+    const char *auth_env[BV_MAX_TARGETS];
+    size_t auth_env_count;
+    int no_auth;
+    double timeout_s;
+    uint32_t proposals[4];
+    int has_proposals;
+    int manifest;
+    const char *bolt_spec;
+    int64_t fetch_size;
+    bolt_tls_ctx *tls_verify, *tls_any; /* built on demand, owned */
+} bv_conn_opts;
+
+/* One instance given on the command line, ready for bolt_conn_open(). */
+typedef struct bv_target {
+    const char *text; /* the argument as given (contains no password: those are refused) */
+    bolt_uri uri;
+    bolt_credentials cred;
+    bolt_conn_config cfg;
+} bv_target;
+
+#define BV_CONN_OPTIONS_HELP                                                                       \
+    "Connection options:\n"                                                                        \
+    "  --ca-file FILE         trust the CA certificates in FILE (PEM) instead of the system\n"     \
+    "                         store (bolt+s://, neo4j+s://)\n"                                     \
+    "  --cert FILE --key FILE client certificate and key (PEM) for mutual TLS\n"                   \
+    "  --pin sha256:DIGEST    accept exactly the server certificate with this SHA-256 (64 hex\n"   \
+    "                         digits or base64), whatever the trust store says\n"                  \
+    "  --user NAME            user name (also: user@host in the URI, NEO4J_USERNAME)\n"            \
+    "  --password-file FILE   the password is the first line of FILE\n"                            \
+    "  --token-file FILE      bearer (SSO) token: the first line of FILE\n"                        \
+    "  --credentials-file FILE  lines host:port:user:password, one per instance ('*' matches "     \
+    "any\n"                                                                                        \
+    "                         host or port); for Kubernetes Secrets mounted as files\n"            \
+    "  --auth-env PREFIX      read PREFIX_USERNAME, PREFIX_PASSWORD[_FILE], PREFIX_BEARER_TOKEN\n" \
+    "                         [_FILE] instead of NEO4J_*; give it once per URI for one prefix\n"   \
+    "                         per instance\n"                                                      \
+    "  --no-auth              authenticate with scheme \"none\"\n"                                 \
+    "  --bolt LIST            Bolt versions to offer, most preferred first, e.g. 4.4 or\n"         \
+    "                         5.0-5.8,4.4,3 (at most 4, 3 with --manifest)\n"                      \
+    "  --manifest             offer the handshake manifest (Bolt 6.0 needs it); default offer\n"   \
+    "                         with it: 6.0, 5.0-5.8, 4.2-4.4\n"                                    \
+    "  --timeout SECONDS      connect timeout per address and for TLS + handshake + login, and\n"  \
+    "                         receive timeout (default 10)\n"                                      \
+    "Passwords are never accepted on the command line or in the URI (see docs/connections.md).\n"
+
+/* Initialises o with the defaults. */
+void bv_conn_opts_init(bv_conn_opts *o);
+void bv_conn_opts_free(bv_conn_opts *o);
+
+/* If argv[*i] is a connection option, consumes it (and its value), advances *i past it and
+ * returns 1; returns 0 when it is not one; on a usage error prints "boltdiff CMD: ..." to
+ * stderr and returns -1. */
+int bv_conn_opt(bv_conn_opts *o, int argc, char **argv, int *i, const char *cmd);
+
+/* Checks the options together (e.g. --auth-env count) once every URI is known; -1 + message. */
+int bv_conn_opts_finish(bv_conn_opts *o, size_t uri_count, const char *cmd);
+
+/* Parses the URI, resolves credentials and TLS for target number `index`. On failure returns
+ * the BV_EXIT_* code to use and writes a one-line reason into err. */
+int bv_target_prepare(bv_conn_opts *o, const char *text, size_t index, bv_target *t, char *err,
+                      size_t errlen);
+void bv_target_free(bv_target *t);
+
+/* Exit code for an error of a connection: BV_EXIT_CONNECT or BV_EXIT_SERVER. */
+int bv_exit_for(int err);
+
+/* JSON string with escapes, quotes included. */
+void bv_json_str(FILE *f, const char *s);
+
+#endif
