@@ -235,6 +235,125 @@ int capture_stream(const capture *c, int from_server, uint8_t **out, size_t *len
     return 0;
 }
 
+/* ---- size headers ---------------------------------------------------------------------------
+ * Neo4j 3.5.22 does not always use the smallest size header: its (Java) packer picks the width
+ * by signed limits, 8-bit up to 127 and 16-bit up to 32,767, so a 168-byte string goes out as
+ * D1 00 A8 (05, 15, 52, 53) and a 33,000-byte one as D2 (81), where our packer writes D0 A8 and
+ * D1. To compare a decoded value with the wire bytes anyway, canon() copies a PackStream value
+ * with every size header rewritten in the smallest form, checking on the way that each header
+ * the server wrote follows that signed rule. */
+
+static void put_size(bolt_buf *out, uint8_t tiny, uint8_t m8, size_t n)
+{
+    uint8_t h[5];
+    size_t hl;
+    if (tiny && n < 16) {
+        h[0] = (uint8_t)(tiny | n);
+        hl = 1;
+    } else if (n <= 0xFF) {
+        h[0] = m8;
+        h[1] = (uint8_t)n;
+        hl = 2;
+    } else if (n <= 0xFFFF) {
+        h[0] = (uint8_t)(m8 + 1);
+        h[1] = (uint8_t)(n >> 8);
+        h[2] = (uint8_t)n;
+        hl = 3;
+    } else {
+        h[0] = (uint8_t)(m8 + 2);
+        for (int i = 0; i < 4; i++)
+            h[1 + i] = (uint8_t)(n >> (24 - 8 * i));
+        hl = 5;
+    }
+    bolt_buf_append(out, h, hl);
+}
+
+/* Width in bytes of a size field by the signed rule (0 = tiny). */
+static size_t java_width(int has_tiny, size_t n)
+{
+    if (has_tiny && n < 16) return 0;
+    return n <= 127 ? 1 : n <= 32767 ? 2 : 4;
+}
+
+/* Width of the smallest size field (0 = tiny). */
+static size_t min_width(int has_tiny, size_t n)
+{
+    if (has_tiny && n < 16) return 0;
+    return n <= 0xFF ? 1 : n <= 0xFFFF ? 2 : 4;
+}
+
+static long canon(const uint8_t *p, size_t len, bolt_buf *out, capture_canon_stats *st,
+                  unsigned depth)
+{
+    if (len == 0 || depth > 64) return -1;
+    uint8_t m = p[0];
+    size_t n = 0, width = 0, items = 0;
+    uint8_t tiny = 0, m8 = 0;
+    int kind; /* 0 scalar, 1 string/bytes, 2 list, 3 map, 4 struct */
+    if (m < 0x80 || m >= 0xF0 || m == 0xC0 || m == 0xC2 || m == 0xC3) {
+        bolt_buf_append(out, p, 1);
+        return 1;
+    }
+    if (m == 0xC1 || (m >= 0xC8 && m <= 0xCB)) {
+        static const size_t sz[] = {9, 0, 0, 0, 0, 0, 0, 2, 3, 5, 9}; /* C1 .. CB */
+        size_t k = sz[m - 0xC1];
+        if (len < k) return -1;
+        bolt_buf_append(out, p, k);
+        return (long)k;
+    }
+    if (m >= 0x80 && m <= 0xAF) {
+        n = m & 0x0Fu;
+        kind = m < 0x90 ? 1 : m < 0xA0 ? 2 : 3;
+        tiny = (uint8_t)(m & 0xF0u);
+        m8 = kind == 1 ? 0xD0 : kind == 2 ? 0xD4 : 0xD8;
+    } else if (m >= 0xB0 && m <= 0xBF) {
+        if (len < 2) return -1;
+        n = m & 0x0Fu;
+        kind = 4;
+        width = 1; /* the tag byte */
+    } else {
+        uint8_t base = m >= 0xD8 ? 0xD8 : m >= 0xD4 ? 0xD4 : m >= 0xD0 ? 0xD0 : 0xCC;
+        unsigned w = m - base;
+        if (w > 2 || (base == 0xCC && m > 0xCE)) return -1;
+        width = (size_t)1 << w;
+        if (len < 1 + width) return -1;
+        for (size_t i = 0; i < width; i++)
+            n = n << 8 | p[1 + i];
+        kind = base == 0xD4 ? 2 : base == 0xD8 ? 3 : 1;
+        tiny = base == 0xCC ? 0 : (uint8_t)(kind == 1 ? 0x80 : kind == 2 ? 0x90 : 0xA0);
+        m8 = base;
+    }
+    size_t off = 1;
+    if (kind == 4) {
+        bolt_buf_append(out, p, 2);
+        off = 2;
+        items = n;
+    } else {
+        size_t have = m >= 0xCC ? width : 0;
+        if (have != java_width(tiny != 0, n)) st->not_java++;
+        if (have > min_width(tiny != 0, n)) st->wider++;
+        put_size(out, tiny, m8, n);
+        off = 1 + have;
+        if (kind == 1) {
+            if (len - off < n) return -1;
+            bolt_buf_append(out, p + off, n);
+            return (long)(off + n);
+        }
+        items = kind == 3 ? 2 * n : n;
+    }
+    for (size_t i = 0; i < items; i++) {
+        long k = canon(p + off, len - off, out, st, depth + 1);
+        if (k < 0) return -1;
+        off += (size_t)k;
+    }
+    return (long)off;
+}
+
+long capture_canon_sizes(const uint8_t *p, size_t len, bolt_buf *out, capture_canon_stats *st)
+{
+    return canon(p, len, out, st, 0);
+}
+
 /* ---- value comparison ----------------------------------------------------------------------
  * The path of the value being compared is kept in a small buffer so a mismatch says where. */
 

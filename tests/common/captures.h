@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "bolt/alloc.h"
+#include "bolt/packstream.h"
 #include "bolt/value.h"
 #include "json.h"
 
@@ -74,6 +75,18 @@ int capture_hex_decode(const char *hex, size_t n, uint8_t **out, size_t *outlen)
 /* The bytes of every CAP_MESSAGE and CAP_NOOP exchange of one direction, in order (the Bolt
  * stream after the handshake); malloc'd. 0 or -1. */
 int capture_stream(const capture *c, int from_server, uint8_t **out, size_t *len);
+
+/* Neo4j 3.5.22 picks size-header widths by signed limits (8-bit up to 127, 16-bit up to 32,767:
+ * a 168-byte string is D1 00 A8), not always the smallest form that our packer writes.
+ * capture_canon_sizes() appends a copy of the PackStream value at p to out with every size
+ * header in the smallest form, so wire bytes can be compared with bytes we pack. Returns the
+ * bytes read, or -1 for malformed input. Counts headers that were wider than the smallest form,
+ * and headers whose width breaks that signed rule. */
+typedef struct capture_canon_stats {
+    size_t wider;
+    size_t not_java;
+} capture_canon_stats;
+long capture_canon_sizes(const uint8_t *p, size_t len, bolt_buf *out, capture_canon_stats *st);
 
 /* 1 if v matches the capture's JSON rendering j; otherwise 0 and the first difference with
  * its path ("[0].props.x: expected int 5, got Float") in why. */
