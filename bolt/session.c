@@ -105,6 +105,9 @@ static int copy_config(bolt_session *s, const bolt_session_config *cfg)
     if ((rc = dup_opt(&s->principal, cfg->auth.principal))) return rc;
     if ((rc = dup_opt(&s->credentials, cfg->auth.credentials))) return rc;
     if ((rc = dup_opt(&s->realm, cfg->auth.realm))) return rc;
+    /* Caught here rather than as a failed HELLO after the connection is made. */
+    if (s->scheme == BOLT_AUTH_BASIC && (!s->principal || !s->credentials)) return BOLT_E_INVAL;
+    if (s->scheme == BOLT_AUTH_BEARER && !s->credentials) return BOLT_E_INVAL;
     memcpy(s->proposals, cfg->proposals ? cfg->proposals : bolt_default_proposals,
            sizeof s->proposals);
     if (cfg->routing) {

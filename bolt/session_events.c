@@ -24,46 +24,11 @@ static int is_reset(uint8_t kind)
     return kind == BOLT_REQ_RESET || kind == BOLT_REQ_ACK_FAILURE;
 }
 
-/* Decodes one dechunked server message with the session's depth limit (the message layer's
- * bolt_decode_server_message() has no depth parameter). */
+/* Decodes one dechunked server message with the session's depth limit. */
 static int decode_message(bolt_session *s, const uint8_t *msg, size_t len, bolt_message *m)
 {
-    uint8_t fields, tag;
-    size_t used;
-    int rc = bolt_decode_struct_header(msg, len, &fields, &tag, &used);
-    if (rc < 0) return BOLT_E_BAD_MESSAGE;
-    m->signature = tag;
-    m->meta = NULL;
-    m->data = NULL;
-    uint8_t want_type;
-    switch (tag) {
-    case BOLT_MSG_SUCCESS:
-    case BOLT_MSG_FAILURE:
-        want_type = BOLT_T_MAP;
-        break;
-    case BOLT_MSG_RECORD:
-        want_type = BOLT_T_LIST;
-        break;
-    case BOLT_MSG_IGNORED:
-        if (fields != 0) return BOLT_E_BAD_MESSAGE;
-        return used == len ? 0 : BOLT_E_TRAILING;
-    default:
-        return BOLT_E_BAD_MESSAGE;
-    }
-    if (fields != 1) return BOLT_E_BAD_MESSAGE;
-    bolt_value *v = bolt_arena_alloc(&s->arena, sizeof *v);
-    if (!v) return BOLT_E_NOMEM;
     bolt_decoder d = {&s->dialect, &s->arena, s->max_depth, 0};
-    size_t c = 0;
-    rc = bolt_decode(&d, msg + used, len - used, v, &c);
-    if (rc < 0) return rc;
-    if (v->type != want_type) return BOLT_E_BAD_MESSAGE;
-    if (used + c != len) return BOLT_E_TRAILING;
-    if (tag == BOLT_MSG_RECORD)
-        m->data = v;
-    else
-        m->meta = v;
-    return 0;
+    return bolt_decode_server_message_ex(msg, len, &d, m);
 }
 
 static int dup_string(const bolt_value *v, char **out)

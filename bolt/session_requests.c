@@ -253,7 +253,9 @@ static int check_datetimes(const bolt_session *s, const bolt_value *v, unsigned 
 {
     if (!v) return 0;
     if (depth > s->max_depth) return BOLT_E_TOO_DEEP;
-    switch ((bolt_type)v->type) {
+    /* A raw structure (BOLT_T_STRUCT) goes out with its tag as stored: check it by tag. */
+    int dt_tag = v->tag == 0x46 || v->tag == 0x66 || v->tag == 0x49 || v->tag == 0x69;
+    switch ((bolt_type)(v->type == BOLT_T_STRUCT && dt_tag ? BOLT_T_DATETIME : v->type)) {
     case BOLT_T_DATETIME:
     case BOLT_T_DATETIME_ZONE: {
         if (s->utc_pending) return BOLT_E_STATE; /* wait for READY: encoding not known yet */
@@ -289,8 +291,14 @@ int bolt__session_queue_auth(bolt_session *s)
     int rc = q_reserve(s, 2);
     if (rc < 0) return rc;
     bolt_auth auth = {s->scheme, s->principal, s->credentials, s->realm};
-    bolt_hello_opts o = {s->user_agent, BOLT_AGENT,          NULL, &auth, s->routing,
-                         s->utc_patch,  s->notifications_off};
+    bolt_hello_opts o;
+    memset(&o, 0, sizeof o);
+    o.user_agent = s->user_agent;
+    o.bolt_agent = BOLT_AGENT;
+    o.auth = &auth;
+    o.routing = s->routing;
+    o.utc_patch = s->utc_patch;
+    o.notifications_off = s->notifications_off;
     int logon = at_least(s, 5, 1);
     int secret = s->credentials || s->principal;
     size_t mark;
