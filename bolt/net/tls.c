@@ -165,6 +165,41 @@ static int verify_cb(int ok, X509_STORE_CTX *store)
     return ok;
 }
 
+/* OpenSSL 3 reports a missing passphrase as a decoder failure deep in its providers; the PEM
+ * headers say it plainly ("BEGIN ENCRYPTED PRIVATE KEY", "Proc-Type: 4,ENCRYPTED"). */
+static int pem_is_encrypted(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return strstr(buf, "ENCRYPTED") != NULL;
+}
+
+/* Why a client key did not load, in the terms of the options the user gave. */
+static int key_failure(const bolt_tls_config *cfg, char *err, size_t errlen)
+{
+    unsigned long e = ERR_peek_last_error();
+    int lib = ERR_GET_LIB(e), reason = ERR_GET_REASON(e);
+    char why[256];
+    if (lib == ERR_LIB_X509 && reason == X509_R_KEY_VALUES_MISMATCH) {
+        ERR_clear_error();
+        return fail(BOLT_E_IO, err, errlen, "client key '%s' does not match certificate '%s'",
+                    cfg->key_file, cfg->cert_file);
+    }
+    if (pem_is_encrypted(cfg->key_file)) {
+        ERR_clear_error();
+        return fail(BOLT_E_IO, err, errlen,
+                    "client key '%s' is encrypted: give an unencrypted key (e.g. openssl pkey "
+                    "-in KEY -out PLAIN.key), readable only by you",
+                    cfg->key_file);
+    }
+    return fail(BOLT_E_IO, err, errlen, "cannot load client key '%s': %s", cfg->key_file,
+                ssl_reason(why, sizeof why));
+}
+
 int bolt_tls_ctx_new(const bolt_tls_config *cfg, bolt_tls_ctx **out, char *err, size_t errlen)
 {
     char why[256];
@@ -219,9 +254,7 @@ int bolt_tls_ctx_new(const bolt_tls_config *cfg, bolt_tls_ctx **out, char *err, 
             r = fail(BOLT_E_IO, err, errlen, "cannot load client certificate '%s': %s",
                      cfg->cert_file, ssl_reason(why, sizeof why));
         else if (SSL_CTX_use_PrivateKey_file(c->ssl, cfg->key_file, SSL_FILETYPE_PEM) != 1)
-            r = fail(BOLT_E_IO, err, errlen,
-                     "cannot load client key '%s': %s (encrypted keys are not supported)",
-                     cfg->key_file, ssl_reason(why, sizeof why));
+            r = key_failure(cfg, err, errlen);
         else if (SSL_CTX_check_private_key(c->ssl) != 1)
             r = fail(BOLT_E_IO, err, errlen, "client key '%s' does not match certificate '%s'",
                      cfg->key_file, cfg->cert_file);
