@@ -27,12 +27,16 @@ extern "C" {
 #endif
 
 /* 128-bit XXH3 digest, the unit of content comparison. `hi` holds the high 64 bits (XXH128's
- * high64). Guarded because verify/model.h uses the same type. */
+ * high64). Guarded, together with bv_h128_eq, because verify/model.h declares both too. */
 #ifndef BV_H128_DEFINED
 #define BV_H128_DEFINED
 typedef struct bv_h128 {
     uint64_t lo, hi;
 } bv_h128;
+static inline int bv_h128_eq(bv_h128 a, bv_h128 b)
+{
+    return a.lo == b.lo && a.hi == b.hi;
+}
 #endif
 
 /* Room for the xxHash streaming state (576 bytes in xxHash 0.8) plus alignment slack; hash.c
@@ -57,9 +61,11 @@ static inline void bv_hasher_update(bv_hasher *h, const void *p, size_t len)
 {
     /* Canonical encodings are made of many 1..9 byte writes: batch them so that XXH3's own
      * update runs once per BV_HASHER_BUF_SIZE bytes instead of once per field. */
-    if (len <= (size_t)BV_HASHER_BUF_SIZE - h->buffered) {
-        if (len) memcpy(h->buf + h->buffered, p, len);
-        h->buffered += (uint32_t)len;
+    uint32_t b = h->buffered;
+    /* (b <= size always holds; saying so lets the compiler see the copy is in bounds) */
+    if (b <= BV_HASHER_BUF_SIZE && len <= (size_t)BV_HASHER_BUF_SIZE - b) {
+        if (len) memcpy(h->buf + b, p, len);
+        h->buffered = b + (uint32_t)len;
         return;
     }
     bv_hasher_update_slow_(h, p, len);
@@ -99,10 +105,6 @@ void bv_multiset_merge(bv_multiset *into, const bv_multiset *other);
 /* Digest of (format version, count, sum); the empty multiset has a fixed digest too. */
 bv_h128 bv_multiset_digest(const bv_multiset *m);
 
-static inline int bv_h128_eq(bv_h128 a, bv_h128 b)
-{
-    return a.lo == b.lo && a.hi == b.hi;
-}
 /* Total order (high half first): -1, 0 or 1. */
 static inline int bv_h128_cmp(bv_h128 a, bv_h128 b)
 {

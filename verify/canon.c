@@ -1,0 +1,710 @@
+/* Canonical encoding and XXH3-128 hashing of Bolt values (include/verify/canon.h; the byte
+ * layout is specified in docs/canonical-values.md, and any change to it must bump
+ * BV_CANON_FORMAT).
+ *
+ * The encoder writes a type-tagged byte stream straight into a streaming hasher: no canonical
+ * copy of the value is ever built. Maps and label sets need sorting; their entry arrays live
+ * on one scratch stack per call (an inline buffer first, bolt_malloc beyond), addressed by
+ * index because a nested map may grow (move) the stack. */
+#include "canon_internal.h"
+
+#include "bolt/alloc.h"
+#include "bolt/error.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Type tags of the canonical stream (docs/canonical-values.md, "Encoding"). */
+enum {
+    TAG_NULL = 'N',
+    TAG_BOOL = 'B',
+    TAG_INT = 'I',
+    TAG_FLOAT = 'F',
+    TAG_STRING = 'S',
+    TAG_BYTES = 'X',
+    TAG_LIST = 'L',
+    TAG_MAP = 'M',
+    TAG_NODE = 'n',
+    TAG_REL = 'r',
+    TAG_PATH = 'p',
+    TAG_DATE = 'D',
+    TAG_TIME = 'T',
+    TAG_LOCAL_TIME = 't',
+    TAG_LOCAL_DATETIME = 'd',
+    TAG_DATETIME = 'O',      /* (utc seconds, nanos, offset) */
+    TAG_DATETIME_ZONE = 'Z', /* (local seconds, nanos, zone) */
+    TAG_DATETIME_ZUTC = 'z', /* (utc seconds, nanos, zone): instant form */
+    TAG_DURATION = 'E',
+    TAG_POINT2D = 'P',
+    TAG_POINT3D = 'Q',
+    TAG_VECTOR = 'V',
+    TAG_UNSUPPORTED = 'U',
+    TAG_STRUCT = 'R'
+};
+
+#define NAN_BITS UINT64_C(0x7FF8000000000000)
+#define INLINE_KV 64
+
+typedef struct enc {
+    const bv_canon *c;
+    bv_hasher *h;
+    unsigned *notes;
+    bv_kv *kv; /* scratch stack of map entries / labels */
+    size_t cap, top;
+    bv_kv inline_kv[INLINE_KV];
+} enc;
+
+static void enc_init(enc *e, const bv_canon *c, bv_hasher *h, unsigned *notes)
+{
+    e->c = c;
+    e->h = h;
+    e->notes = notes;
+    e->kv = e->inline_kv;
+    e->cap = INLINE_KV;
+    e->top = 0;
+}
+
+static void enc_done(enc *e)
+{
+    if (e->kv != e->inline_kv) bolt_free(e->kv);
+}
+
+/* Reserves n scratch entries; *base is their index (valid until the matching pop). */
+static int push(enc *e, size_t n, size_t *base)
+{
+    if (n > e->cap - e->top) {
+        size_t ncap = e->cap;
+        while (n > ncap - e->top) {
+            if (ncap > SIZE_MAX / 2 / sizeof(bv_kv)) return BOLT_E_NOMEM;
+            ncap *= 2;
+        }
+        bv_kv *nk = bolt_malloc(ncap * sizeof(bv_kv));
+        if (!nk) return BOLT_E_NOMEM;
+        if (e->top) memcpy(nk, e->kv, e->top * sizeof(bv_kv));
+        if (e->kv != e->inline_kv) bolt_free(e->kv);
+        e->kv = nk;
+        e->cap = ncap;
+    }
+    *base = e->top;
+    e->top += n;
+    return 0;
+}
+
+/* ---- primitive writers (little-endian, fixed width) ------------------------------------------ */
+
+static void put_u8(enc *e, uint8_t b)
+{
+    bv_hasher_update(e->h, &b, 1);
+}
+
+static void put_u64(enc *e, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    bv_hasher_update(e->h, b, 8);
+}
+
+static void put_i64(enc *e, int64_t v)
+{
+    put_u64(e, (uint64_t)v);
+}
+
+static void put_f64(enc *e, double d)
+{
+    uint64_t bits;
+    if (d != d) {
+        bits = NAN_BITS; /* every NaN payload and sign is one NaN */
+    } else if (d == 0.0 && (e->c->flags & BV_CANON_FOLD_NEGZERO)) {
+        bits = 0;
+    } else {
+        memcpy(&bits, &d, 8);
+    }
+    put_u64(e, bits);
+}
+
+/* Length-prefixed bytes (strings, map keys, labels, zone ids). */
+static void put_blob(enc *e, const void *p, size_t len)
+{
+    put_u64(e, len);
+    if (len) bv_hasher_update(e->h, p, len);
+}
+
+/* ---- structure checks ------------------------------------------------------------------------ */
+
+static int field_is(const bolt_value *v, unsigned i, bolt_type t)
+{
+    return i < v->len && v->u.items[i].type == t;
+}
+
+int bv_canon_check_struct_(const bolt_value *v)
+{
+    const int I = BOLT_T_INT, F = BOLT_T_FLOAT;
+    int ok = 1;
+    switch ((bolt_type)v->type) {
+    case BOLT_T_NODE:
+        ok = (v->len == 3 || v->len == 4) && field_is(v, BOLT_NODE_LABELS, BOLT_T_LIST) &&
+             field_is(v, BOLT_NODE_PROPS, BOLT_T_MAP);
+        break;
+    case BOLT_T_RELATIONSHIP:
+        ok = (v->len == 5 || v->len == 8) && field_is(v, BOLT_REL_TYPE, BOLT_T_STRING) &&
+             field_is(v, BOLT_REL_PROPS, BOLT_T_MAP);
+        break;
+    case BOLT_T_UNBOUND_REL:
+        ok = (v->len == 3 || v->len == 4) && field_is(v, BOLT_UREL_TYPE, BOLT_T_STRING) &&
+             field_is(v, BOLT_UREL_PROPS, BOLT_T_MAP);
+        break;
+    case BOLT_T_PATH:
+        ok = v->len == 3 && field_is(v, 0, BOLT_T_LIST) && field_is(v, 1, BOLT_T_LIST) &&
+             field_is(v, 2, BOLT_T_LIST);
+        break;
+    case BOLT_T_DATE:
+    case BOLT_T_LOCAL_TIME:
+        ok = v->len == 1 && field_is(v, 0, I);
+        break;
+    case BOLT_T_TIME:
+    case BOLT_T_LOCAL_DATETIME:
+        ok = v->len == 2 && field_is(v, 0, I) && field_is(v, 1, I);
+        break;
+    case BOLT_T_DATETIME:
+        ok = v->len == 3 && field_is(v, 0, I) && field_is(v, 1, I) && field_is(v, 2, I);
+        break;
+    case BOLT_T_DATETIME_ZONE:
+        ok = v->len == 3 && field_is(v, 0, I) && field_is(v, 1, I) && field_is(v, 2, BOLT_T_STRING);
+        break;
+    case BOLT_T_DURATION:
+        ok = v->len == 4;
+        for (unsigned i = 0; ok && i < 4; i++)
+            ok = field_is(v, i, I);
+        break;
+    case BOLT_T_POINT2D:
+        ok = v->len == 3 && field_is(v, 0, I) && field_is(v, 1, F) && field_is(v, 2, F);
+        break;
+    case BOLT_T_POINT3D:
+        ok = v->len == 4 && field_is(v, 0, I) && field_is(v, 1, F) && field_is(v, 2, F) &&
+             field_is(v, 3, F);
+        break;
+    case BOLT_T_VECTOR:
+        ok = v->len == 2 && field_is(v, 0, BOLT_T_BYTES) && v->u.items[0].len == 1 &&
+             field_is(v, 1, BOLT_T_BYTES);
+        break;
+    case BOLT_T_UNSUPPORTED:
+        ok = v->len >= 1 && field_is(v, BOLT_UNSUP_NAME, BOLT_T_STRING);
+        break;
+    default:
+        break;
+    }
+    if (ok && v->len && v->type >= BOLT_T_STRUCT && !v->u.items) ok = 0;
+    return ok ? 0 : BOLT_E_BAD_STRUCT;
+}
+
+/* ---- maps ------------------------------------------------------------------------------------ */
+
+static int bytes_cmp(const char *a, size_t la, const char *b, size_t lb)
+{
+    size_t m = la < lb ? la : lb;
+    int r = m ? memcmp(a, b, m) : 0; /* memcmp orders bytes as unsigned char: bytewise */
+    if (r) return r;
+    return la < lb ? -1 : la > lb;
+}
+
+/* Key bytes, then wire position: the entries of one key stay in wire order, last one last. */
+static int kv_cmp(const void *pa, const void *pb)
+{
+    const bv_kv *a = pa, *b = pb;
+    int r = bytes_cmp(a->k->u.str, a->k->len, b->k->u.str, b->k->len);
+    if (r) return r;
+    return a->k < b->k ? -1 : a->k > b->k;
+}
+
+static int same_key(const bolt_value *a, const bolt_value *b)
+{
+    return a->len == b->len && (a->len == 0 || memcmp(a->u.str, b->u.str, a->len) == 0);
+}
+
+int bv_canon_sort_map_(const bolt_value *map, bv_kv *kv)
+{
+    size_t n = map->len;
+    for (size_t i = 0; i < n; i++) {
+        kv[i].k = &map->u.items[2 * i];
+        kv[i].v = &map->u.items[2 * i + 1];
+        if (kv[i].k->type != BOLT_T_STRING) return BOLT_E_MAP_KEY;
+    }
+    if (n > 1) qsort(kv, n, sizeof *kv, kv_cmp);
+    size_t out = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && same_key(kv[i].k, kv[i + 1].k)) continue; /* a later duplicate wins */
+        kv[out++] = kv[i];
+    }
+    return (int)out;
+}
+
+/* ---- encoder --------------------------------------------------------------------------------- */
+
+static int enc_value(enc *e, const bolt_value *v, unsigned depth);
+
+static int enc_map(enc *e, const bolt_value *m, unsigned depth)
+{
+    size_t base;
+    int rc = push(e, m->len, &base);
+    if (rc) return rc;
+    int n = bv_canon_sort_map_(m, e->kv + base);
+    if (n < 0) {
+        e->top = base;
+        return n;
+    }
+    put_u8(e, TAG_MAP);
+    put_u64(e, (uint64_t)n);
+    for (int i = 0; i < n && rc == 0; i++) {
+        const bv_kv kv = e->kv[base + (size_t)i]; /* re-read: recursion may move the stack */
+        put_blob(e, kv.k->u.str, kv.k->len);
+        rc = enc_value(e, kv.v, depth + 1);
+    }
+    e->top = base;
+    return rc;
+}
+
+static int label_cmp(const void *pa, const void *pb)
+{
+    const bv_kv *a = pa, *b = pb;
+    return bytes_cmp(a->k->u.str, a->k->len, b->k->u.str, b->k->len);
+}
+
+/* Labels as a sorted set (a node has each label once; duplicates in a hand-built list are
+ * folded), then the properties. */
+static int enc_node_parts(enc *e, const bolt_value *labels, const bolt_value *props, unsigned depth)
+{
+    if (!labels || !props || labels->type != BOLT_T_LIST || props->type != BOLT_T_MAP ||
+        (labels->len && !labels->u.items))
+        return BOLT_E_BAD_STRUCT;
+    size_t base;
+    int rc = push(e, labels->len, &base);
+    if (rc) return rc;
+    bv_kv *kv = e->kv + base;
+    for (size_t i = 0; i < labels->len; i++) {
+        kv[i].k = &labels->u.items[i];
+        kv[i].v = NULL;
+        if (kv[i].k->type != BOLT_T_STRING) {
+            e->top = base;
+            return BOLT_E_BAD_STRUCT;
+        }
+    }
+    if (labels->len > 1) qsort(kv, labels->len, sizeof *kv, label_cmp);
+    size_t n = 0;
+    for (size_t i = 0; i < labels->len; i++)
+        if (n == 0 || !same_key(kv[n - 1].k, kv[i].k)) kv[n++] = kv[i];
+    put_u8(e, TAG_NODE);
+    put_u64(e, n);
+    for (size_t i = 0; i < n; i++)
+        put_blob(e, kv[i].k->u.str, kv[i].k->len);
+    e->top = base;
+    return enc_map(e, props, depth + 1);
+}
+
+static void put_key(enc *e, const bv_h128 *key)
+{
+    if (!key) {
+        put_u8(e, 0);
+        return;
+    }
+    put_u8(e, 1);
+    put_u64(e, key->lo);
+    put_u64(e, key->hi);
+}
+
+static int enc_rel_parts(enc *e, const bolt_value *type, const bolt_value *props,
+                         const bv_h128 *start_key, const bv_h128 *end_key, unsigned depth)
+{
+    if (!type || !props || type->type != BOLT_T_STRING || props->type != BOLT_T_MAP)
+        return BOLT_E_BAD_STRUCT;
+    put_u8(e, TAG_REL);
+    put_blob(e, type->u.str, type->len);
+    int rc = enc_map(e, props, depth + 1);
+    if (rc) return rc;
+    put_key(e, start_key);
+    put_key(e, end_key);
+    return 0;
+}
+
+static void rel_fields(const bolt_value *r, const bolt_value **type, const bolt_value **props)
+{
+    if (r->type == BOLT_T_RELATIONSHIP) {
+        *type = &r->u.items[BOLT_REL_TYPE];
+        *props = &r->u.items[BOLT_REL_PROPS];
+    } else {
+        *type = &r->u.items[BOLT_UREL_TYPE];
+        *props = &r->u.items[BOLT_UREL_PROPS];
+    }
+}
+
+static int enc_rel(enc *e, const bolt_value *r, const bv_h128 *sk, const bv_h128 *ek,
+                   unsigned depth)
+{
+    if (r->type != BOLT_T_RELATIONSHIP && r->type != BOLT_T_UNBOUND_REL) return BOLT_E_BAD_STRUCT;
+    int rc = bv_canon_check_struct_(r);
+    if (rc) return rc;
+    const bolt_value *type, *props;
+    rel_fields(r, &type, &props);
+    return enc_rel_parts(e, type, props, sk, ek, depth);
+}
+
+/* Path: the first node, then for each step the direction, the relationship and the node
+ * reached (bolt-reference 5.1: indices are (rel 1-based, negative = against its direction;
+ * node 0-based) pairs). Ids never enter the hash, so the same walk hashes the same. */
+static int enc_path(enc *e, const bolt_value *p, unsigned depth)
+{
+    const bolt_value *nodes = &p->u.items[BOLT_PATH_NODES], *rels = &p->u.items[BOLT_PATH_RELS],
+                     *idx = &p->u.items[BOLT_PATH_INDICES];
+    if (nodes->len == 0 || idx->len % 2 != 0) return BOLT_E_BAD_STRUCT;
+    for (uint32_t i = 0; i < idx->len; i++) {
+        const bolt_value *x = &idx->u.items[i];
+        if (x->type != BOLT_T_INT) return BOLT_E_BAD_STRUCT;
+        if (i % 2 == 0
+                ? (x->u.i == 0 || x->u.i > (int64_t)rels->len || x->u.i < -(int64_t)rels->len)
+                : (x->u.i < 0 || x->u.i >= (int64_t)nodes->len))
+            return BOLT_E_BAD_STRUCT;
+    }
+    put_u8(e, TAG_PATH);
+    put_u64(e, idx->len / 2);
+    if (nodes->u.items[0].type != BOLT_T_NODE) return BOLT_E_BAD_STRUCT;
+    int rc = enc_value(e, &nodes->u.items[0], depth + 1);
+    for (uint32_t i = 0; i < idx->len && rc == 0; i += 2) {
+        int64_t ri = idx->u.items[i].u.i, ni = idx->u.items[i + 1].u.i;
+        put_u8(e, ri > 0 ? '>' : '<');
+        rc = enc_rel(e, &rels->u.items[(ri > 0 ? ri : -ri) - 1], NULL, NULL, depth + 1);
+        if (rc == 0 && nodes->u.items[ni].type != BOLT_T_NODE) rc = BOLT_E_BAD_STRUCT;
+        if (rc == 0) rc = enc_value(e, &nodes->u.items[ni], depth + 1);
+    }
+    return rc;
+}
+
+int bv_canon_dt_utc_(const bolt_value *v, int64_t *utc)
+{
+    int64_t s = v->u.items[BOLT_DT_SECONDS].u.i, off = v->u.items[BOLT_DT_OFFSET].u.i;
+    if (!(v->flags & BOLT_VF_LEGACY)) {
+        *utc = s;
+        return 0;
+    }
+    /* legacy F: seconds are the local wall clock, utc = local - offset */
+    if ((off > 0 && s < INT64_MIN + off) || (off < 0 && s > INT64_MAX + off))
+        return BOLT_E_BAD_STRUCT;
+    *utc = s - off;
+    return 0;
+}
+
+int bv_canon_zdt_(const bv_canon *c, const bolt_value *v, bv_zdt *z)
+{
+    memset(z, 0, sizeof *z);
+    int64_t s = v->u.items[BOLT_DTZ_SECONDS].u.i;
+    z->nanos = v->u.items[BOLT_DTZ_NANOS].u.i;
+    z->zone = v->u.items[BOLT_DTZ_ZONE].u.str;
+    z->zlen = v->u.items[BOLT_DTZ_ZONE].len;
+    int instant_mode = (c->flags & BV_CANON_ZONE_INSTANT) != 0;
+
+    const bv_tz *tz = NULL;
+    if (!c->tzdb) {
+        z->notes |= BV_NOTE_UNKNOWN_ZONE;
+    } else {
+        int rc = bv_tzdb_get(c->tzdb, z->zone, z->zlen, &tz);
+        if (rc == BOLT_E_NOMEM) return rc;
+        if (rc == BOLT_E_TZ_UNKNOWN)
+            z->notes |= BV_NOTE_UNKNOWN_ZONE;
+        else if (rc)
+            z->notes |= BV_NOTE_TZ_ERROR;
+    }
+
+    if (v->flags & BOLT_VF_LEGACY) {
+        /* f: the wall clock is all we have; the tz database tells whether it is ambiguous */
+        z->local = s;
+        z->have_local = 1;
+        if (tz) {
+            bv_tz_local r;
+            int n = bv_tz_resolve(tz, s, &r);
+            z->have_utc = 1;
+            z->utc = r.utc[0]; /* java.time: earlier instant of an overlap, gap moved forward */
+            z->noffsets = n;
+            z->offsets[0] = r.offset[0];
+            z->offsets[1] = r.offset[1];
+            if (n == 2) z->notes |= BV_NOTE_AMBIGUOUS_DST;
+            if (n == 0) z->notes |= BV_NOTE_DST_GAP;
+        }
+        z->instant_form = instant_mode && tz;
+        return 0;
+    }
+    /* i: the instant is exact; the wall clock comes from the tz database */
+    z->utc = s;
+    z->have_utc = 1;
+    if (!tz) {
+        z->instant_form = 1;
+        return 0;
+    }
+    int32_t off = bv_tz_offset_at(tz, s);
+    if ((off > 0 && s > INT64_MAX - off) || (off < 0 && s < INT64_MIN - off))
+        return BOLT_E_BAD_STRUCT;
+    z->local = s + off;
+    z->have_local = 1;
+    z->noffsets = 1;
+    z->offsets[0] = off;
+    if (!instant_mode) {
+        bv_tz_local r;
+        if (bv_tz_resolve(tz, z->local, &r) == 2) z->notes |= BV_NOTE_AMBIGUOUS_DST;
+    }
+    z->instant_form = instant_mode;
+    return 0;
+}
+
+static int enc_struct(enc *e, const bolt_value *v, unsigned depth)
+{
+    int rc = bv_canon_check_struct_(v);
+    if (rc) return rc;
+    const bolt_value *f = v->u.items;
+    switch ((bolt_type)v->type) {
+    case BOLT_T_NODE:
+        return enc_node_parts(e, &f[BOLT_NODE_LABELS], &f[BOLT_NODE_PROPS], depth);
+    case BOLT_T_RELATIONSHIP:
+    case BOLT_T_UNBOUND_REL:
+        return enc_rel(e, v, NULL, NULL, depth);
+    case BOLT_T_PATH:
+        return enc_path(e, v, depth);
+    case BOLT_T_DATE:
+        put_u8(e, TAG_DATE);
+        put_i64(e, f[0].u.i);
+        return 0;
+    case BOLT_T_TIME:
+        put_u8(e, TAG_TIME);
+        put_i64(e, f[BOLT_TIME_NANOS].u.i);
+        put_i64(e, f[BOLT_TIME_OFFSET].u.i);
+        return 0;
+    case BOLT_T_LOCAL_TIME:
+        put_u8(e, TAG_LOCAL_TIME);
+        put_i64(e, f[0].u.i);
+        return 0;
+    case BOLT_T_LOCAL_DATETIME:
+        put_u8(e, TAG_LOCAL_DATETIME);
+        put_i64(e, f[BOLT_LDT_SECONDS].u.i);
+        put_i64(e, f[BOLT_LDT_NANOS].u.i);
+        return 0;
+    case BOLT_T_DATETIME: {
+        int64_t utc;
+        rc = bv_canon_dt_utc_(v, &utc);
+        if (rc) return rc;
+        put_u8(e, TAG_DATETIME);
+        put_i64(e, utc);
+        put_i64(e, f[BOLT_DT_NANOS].u.i);
+        put_i64(e, f[BOLT_DT_OFFSET].u.i);
+        return 0;
+    }
+    case BOLT_T_DATETIME_ZONE: {
+        bv_zdt z;
+        rc = bv_canon_zdt_(e->c, v, &z);
+        if (rc) return rc;
+        if (e->notes) *e->notes |= z.notes;
+        put_u8(e, z.instant_form ? TAG_DATETIME_ZUTC : TAG_DATETIME_ZONE);
+        put_i64(e, z.instant_form ? z.utc : z.local);
+        put_i64(e, z.nanos);
+        put_blob(e, z.zone, z.zlen);
+        return 0;
+    }
+    case BOLT_T_DURATION:
+        put_u8(e, TAG_DURATION);
+        for (int i = 0; i < 4; i++)
+            put_i64(e, f[i].u.i);
+        return 0;
+    case BOLT_T_POINT2D:
+    case BOLT_T_POINT3D:
+        put_u8(e, v->type == BOLT_T_POINT2D ? TAG_POINT2D : TAG_POINT3D);
+        put_i64(e, f[BOLT_POINT_SRID].u.i);
+        for (uint32_t i = 1; i < v->len; i++)
+            put_f64(e, f[i].u.f);
+        return 0;
+    case BOLT_T_VECTOR:
+        put_u8(e, TAG_VECTOR);
+        put_u8(e, f[BOLT_VEC_TYPE].u.bytes[0]);
+        put_blob(e, f[BOLT_VEC_DATA].u.bytes, f[BOLT_VEC_DATA].len);
+        return 0;
+    case BOLT_T_UNSUPPORTED:
+        put_u8(e, TAG_UNSUPPORTED);
+        put_blob(e, f[BOLT_UNSUP_NAME].u.str, f[BOLT_UNSUP_NAME].len);
+        return 0;
+    default: /* BOLT_T_STRUCT: an unknown tag kept raw */
+        put_u8(e, TAG_STRUCT);
+        put_u8(e, v->tag);
+        put_u64(e, v->len);
+        for (uint32_t i = 0; i < v->len && rc == 0; i++)
+            rc = enc_value(e, &f[i], depth + 1);
+        return rc;
+    }
+}
+
+static int enc_value(enc *e, const bolt_value *v, unsigned depth)
+{
+    if (depth > BV_CANON_MAX_DEPTH) return BOLT_E_TOO_DEEP;
+    switch (v->type) {
+    case BOLT_T_NULL:
+        put_u8(e, TAG_NULL);
+        return 0;
+    case BOLT_T_BOOL:
+        put_u8(e, TAG_BOOL);
+        put_u8(e, v->u.i != 0);
+        return 0;
+    case BOLT_T_INT:
+        put_u8(e, TAG_INT);
+        put_i64(e, v->u.i);
+        return 0;
+    case BOLT_T_FLOAT:
+        put_u8(e, TAG_FLOAT);
+        put_f64(e, v->u.f);
+        return 0;
+    case BOLT_T_STRING:
+    case BOLT_T_BYTES:
+        if (v->len && !v->u.bytes) return BOLT_E_INVAL;
+        put_u8(e, v->type == BOLT_T_STRING ? TAG_STRING : TAG_BYTES);
+        put_blob(e, v->u.bytes, v->len);
+        return 0;
+    case BOLT_T_LIST: {
+        if (v->len && !v->u.items) return BOLT_E_INVAL;
+        put_u8(e, TAG_LIST);
+        put_u64(e, v->len);
+        int rc = 0;
+        for (uint32_t i = 0; i < v->len && rc == 0; i++)
+            rc = enc_value(e, &v->u.items[i], depth + 1);
+        return rc;
+    }
+    case BOLT_T_MAP:
+        if (v->len && !v->u.items) return BOLT_E_INVAL;
+        return enc_map(e, v, depth);
+    default:
+        if (v->type >= BOLT_T__COUNT) return BOLT_E_INVAL;
+        return enc_struct(e, v, depth);
+    }
+}
+
+/* ---- public API ------------------------------------------------------------------------------ */
+
+static void begin(bv_hasher *h)
+{
+    uint8_t fmt = BV_CANON_FORMAT;
+    bv_hasher_init(h, 0);
+    bv_hasher_update(h, &fmt, 1);
+}
+
+int bv_canon_write(const bv_canon *c, const bolt_value *v, bv_hasher *h, unsigned *notes)
+{
+    if (!c || !v || !h) return BOLT_E_INVAL;
+    enc e;
+    enc_init(&e, c, h, notes);
+    int rc = enc_value(&e, v, 0);
+    enc_done(&e);
+    return rc;
+}
+
+int bv_canon_hash128(const bv_canon *c, const bolt_value *v, bv_h128 *out, unsigned *notes)
+{
+    if (!c || !v || !out) return BOLT_E_INVAL;
+    bv_hasher h;
+    begin(&h);
+    int rc = bv_canon_write(c, v, &h, notes);
+    if (rc) return rc;
+    *out = bv_hasher_digest128(&h);
+    return 0;
+}
+
+int bv_canon_node_hash128(const bv_canon *c, const bolt_value *labels, const bolt_value *props,
+                          bv_h128 *out, unsigned *notes)
+{
+    if (!c || !labels || !props || !out) return BOLT_E_INVAL;
+    bv_hasher h;
+    begin(&h);
+    enc e;
+    enc_init(&e, c, &h, notes);
+    int rc = enc_node_parts(&e, labels, props, 0);
+    enc_done(&e);
+    if (rc) return rc;
+    *out = bv_hasher_digest128(&h);
+    return 0;
+}
+
+int bv_canon_rel_parts_hash128(const bv_canon *c, const bolt_value *type, const bolt_value *props,
+                               const bv_h128 *start_key, const bv_h128 *end_key, bv_h128 *out,
+                               unsigned *notes)
+{
+    if (!c || !type || !props || !out) return BOLT_E_INVAL;
+    bv_hasher h;
+    begin(&h);
+    enc e;
+    enc_init(&e, c, &h, notes);
+    int rc = enc_rel_parts(&e, type, props, start_key, end_key, 0);
+    enc_done(&e);
+    if (rc) return rc;
+    *out = bv_hasher_digest128(&h);
+    return 0;
+}
+
+int bv_canon_rel_hash128(const bv_canon *c, const bolt_value *rel, const bv_h128 *start_key,
+                         const bv_h128 *end_key, bv_h128 *out, unsigned *notes)
+{
+    if (!c || !rel || !out) return BOLT_E_INVAL;
+    if (rel->type != BOLT_T_RELATIONSHIP && rel->type != BOLT_T_UNBOUND_REL) return BOLT_E_INVAL;
+    int rc = bv_canon_check_struct_(rel);
+    if (rc) return rc;
+    const bolt_value *type, *props;
+    rel_fields(rel, &type, &props);
+    return bv_canon_rel_parts_hash128(c, type, props, start_key, end_key, out, notes);
+}
+
+static int field_cmp(const void *pa, const void *pb)
+{
+    const bv_canon_field *a = pa, *b = pb;
+    int r = bytes_cmp(a->key, a->keylen, b->key, b->keylen);
+    if (r) return r;
+    return a->value < b->value ? -1 : a->value > b->value; /* wire order */
+}
+
+int bv_canon_fields(const bv_canon *c, const bolt_value *map, bv_canon_field *out, size_t cap,
+                    unsigned *notes)
+{
+    if (!c || !map || map->type != BOLT_T_MAP || (map->len && (!out || !map->u.items)))
+        return BOLT_E_INVAL;
+    if (cap < map->len) return BOLT_E_INVAL;
+    size_t n = map->len;
+    for (size_t i = 0; i < n; i++) {
+        const bolt_value *k = &map->u.items[2 * i];
+        if (k->type != BOLT_T_STRING) return BOLT_E_MAP_KEY;
+        out[i].key = k->u.str;
+        out[i].keylen = k->len;
+        out[i].value = &map->u.items[2 * i + 1];
+    }
+    if (n > 1) qsort(out, n, sizeof *out, field_cmp);
+    size_t kept = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i + 1 < n && out[i].keylen == out[i + 1].keylen &&
+            (out[i].keylen == 0 || memcmp(out[i].key, out[i + 1].key, out[i].keylen) == 0))
+            continue;
+        out[kept++] = out[i];
+    }
+    for (size_t i = 0; i < kept; i++) {
+        out[i].notes = 0;
+        int rc = bv_canon_hash128(c, out[i].value, &out[i].hash, &out[i].notes);
+        if (rc) return rc;
+        if (notes) *notes |= out[i].notes;
+    }
+    return (int)kept;
+}
+
+/* ---- notes ----------------------------------------------------------------------------------- */
+
+const char *bv_note_name(unsigned note)
+{
+    switch (note) {
+    case BV_NOTE_AMBIGUOUS_DST:
+        return "ambiguous-dst";
+    case BV_NOTE_DST_GAP:
+        return "dst-gap";
+    case BV_NOTE_UNKNOWN_ZONE:
+        return "unknown-zone";
+    case BV_NOTE_TZ_ERROR:
+        return "tz-error";
+    default:
+        return "unknown";
+    }
+}
