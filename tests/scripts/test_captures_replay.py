@@ -468,8 +468,11 @@ def start_server(*args):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     if not line.startswith("listening "):
-        err = proc.stderr.read()
         proc.kill()
+        err = proc.stderr.read()
+        proc.wait()
+        proc.stdout.close()
+        proc.stderr.close()
         raise RuntimeError(f"fixture server did not start: {line!r} {err.strip()}")
     return proc, int(line.rsplit(":", 1)[1])
 
@@ -481,6 +484,8 @@ def stop_server(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+    proc.stdout.close()
+    proc.stderr.close()
 
 
 def empty_graph_file(directory):
@@ -496,12 +501,14 @@ class CapturesReplay(unittest.TestCase):
         with tempfile.TemporaryDirectory() as tmp:
             graph = empty_graph_file(tmp)
             proc, port = start_server("--graph", graph, "--allow-writes", "--auth", "neo4j:pass")
-            http, http_port = start_server("--blaster", "0", "--fault", "http")
             try:
-                results, stats = replay_all(port, http_port, verbose=True)
+                http, http_port = start_server("--blaster", "0", "--fault", "http")
+                try:
+                    results, stats = replay_all(port, http_port, verbose=True)
+                finally:
+                    stop_server(http)
             finally:
                 stop_server(proc)
-                stop_server(http)
         passed = sum(1 for r in results.values() if r is None)
         print(f"{passed}/{len(results)} captures pass; {stats.identical}/{stats.messages} "
               "server messages byte-identical to the capture")
