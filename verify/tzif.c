@@ -414,7 +414,8 @@ int bv_tz_resolve(const bv_tz *tz, int64_t local, bv_tz_local *out)
         int overflow = (o > 0 && local < INT64_MIN + o) || (o < 0 && local > INT64_MAX + o);
         if (!overflow) {
             int64_t cand = local - o;
-            if (cand >= s && cand < e && cand >= lo && cand <= hi) {
+            /* segments are [s, e), except that the last one also holds INT64_MAX */
+            if (cand >= s && (cand < e || e == INT64_MAX) && cand >= lo && cand <= hi) {
                 if (n < 2) {
                     out->utc[n] = cand;
                     out->offset[n] = o;
