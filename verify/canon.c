@@ -132,9 +132,19 @@ static void put_blob(enc *e, const void *p, size_t len)
 
 /* ---- structure checks ------------------------------------------------------------------------ */
 
+/* A string or byte array whose bytes can be read (hand-built trees may hold NULL). */
+static int blob_ok(const bolt_value *v)
+{
+    return v->len == 0 || v->u.bytes != NULL;
+}
+
 static int field_is(const bolt_value *v, unsigned i, bolt_type t)
 {
-    return i < v->len && v->u.items[i].type == t;
+    if (i >= v->len || v->u.items[i].type != t) return 0;
+    if (t == BOLT_T_STRING || t == BOLT_T_BYTES) return blob_ok(&v->u.items[i]);
+    if (t == BOLT_T_LIST || t == BOLT_T_MAP)
+        return v->u.items[i].len == 0 || v->u.items[i].u.items != NULL;
+    return 1;
 }
 
 int bv_canon_check_struct_(const bolt_value *v)
@@ -228,7 +238,7 @@ int bv_canon_sort_map_(const bolt_value *map, bv_kv *kv)
     for (size_t i = 0; i < n; i++) {
         kv[i].k = &map->u.items[2 * i];
         kv[i].v = &map->u.items[2 * i + 1];
-        if (kv[i].k->type != BOLT_T_STRING) return BOLT_E_MAP_KEY;
+        if (kv[i].k->type != BOLT_T_STRING || !blob_ok(kv[i].k)) return BOLT_E_MAP_KEY;
     }
     if (n > 1) qsort(kv, n, sizeof *kv, kv_cmp);
     size_t out = 0;
@@ -275,7 +285,7 @@ static int label_cmp(const void *pa, const void *pb)
 static int enc_node_parts(enc *e, const bolt_value *labels, const bolt_value *props, unsigned depth)
 {
     if (!labels || !props || labels->type != BOLT_T_LIST || props->type != BOLT_T_MAP ||
-        (labels->len && !labels->u.items))
+        (labels->len && !labels->u.items) || (props->len && !props->u.items))
         return BOLT_E_BAD_STRUCT;
     size_t base;
     int rc = push(e, labels->len, &base);
@@ -284,7 +294,7 @@ static int enc_node_parts(enc *e, const bolt_value *labels, const bolt_value *pr
     for (size_t i = 0; i < labels->len; i++) {
         kv[i].k = &labels->u.items[i];
         kv[i].v = NULL;
-        if (kv[i].k->type != BOLT_T_STRING) {
+        if (kv[i].k->type != BOLT_T_STRING || !blob_ok(kv[i].k)) {
             e->top = base;
             return BOLT_E_BAD_STRUCT;
         }
@@ -315,7 +325,8 @@ static void put_key(enc *e, const bv_h128 *key)
 static int enc_rel_parts(enc *e, const bolt_value *type, const bolt_value *props,
                          const bv_h128 *start_key, const bv_h128 *end_key, unsigned depth)
 {
-    if (!type || !props || type->type != BOLT_T_STRING || props->type != BOLT_T_MAP)
+    if (!type || !props || type->type != BOLT_T_STRING || !blob_ok(type) ||
+        props->type != BOLT_T_MAP || (props->len && !props->u.items))
         return BOLT_E_BAD_STRUCT;
     put_u8(e, TAG_REL);
     put_blob(e, type->u.str, type->len);
@@ -557,7 +568,7 @@ static int enc_value(enc *e, const bolt_value *v, unsigned depth)
         return 0;
     case BOLT_T_STRING:
     case BOLT_T_BYTES:
-        if (v->len && !v->u.bytes) return BOLT_E_INVAL;
+        if (!blob_ok(v)) return BOLT_E_INVAL;
         put_u8(e, v->type == BOLT_T_STRING ? TAG_STRING : TAG_BYTES);
         put_blob(e, v->u.bytes, v->len);
         return 0;
@@ -669,7 +680,7 @@ int bv_canon_fields(const bv_canon *c, const bolt_value *map, bv_canon_field *ou
     size_t n = map->len;
     for (size_t i = 0; i < n; i++) {
         const bolt_value *k = &map->u.items[2 * i];
-        if (k->type != BOLT_T_STRING) return BOLT_E_MAP_KEY;
+        if (k->type != BOLT_T_STRING || !blob_ok(k)) return BOLT_E_MAP_KEY;
         out[i].key = k->u.str;
         out[i].keylen = k->len;
         out[i].value = &map->u.items[2 * i + 1];

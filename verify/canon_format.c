@@ -386,7 +386,7 @@ static long next_sorted(const bolt_value *items, uint32_t n, unsigned step, cons
     long best = -1;
     for (uint32_t i = 0; i < n; i++) {
         const bolt_value *k = &items[(size_t)i * step];
-        if (k->type != BOLT_T_STRING) continue;
+        if (k->type != BOLT_T_STRING || (k->len && !k->u.str)) continue;
         if (prev && key_cmp(k, prev) <= 0) continue;
         if (best < 0 || key_cmp(k, &items[(size_t)best * step]) <= 0) best = (long)i;
     }
@@ -612,6 +612,10 @@ static void fmt_value(out *o, const bv_canon *c, const bolt_value *v, unsigned d
 {
     if (depth > BV_CANON_MAX_DEPTH) {
         puts_(o, "...");
+        return;
+    }
+    if (v->len && !v->u.items && v->type >= BOLT_T_STRING) {
+        puts_(o, "?"); /* a hand-built value without its data: never dereferenced */
         return;
     }
     switch (v->type) {

@@ -710,6 +710,22 @@ static void test_errors(void)
     bolt_value zovf = dt_zone(zf, 0, INT64_MAX - 5, 0, "Asia/Tokyo");
     CU_ASSERT_EQUAL(bv_canon_hash128(&g_canon, &zovf, &h, NULL), BOLT_E_BAD_STRUCT);
     CU_ASSERT_STRING_EQUAL(fmt(&zovf), "datetime(9223372036854775802, 0, \"Asia/Tokyo\")");
+    /* hand-built values without their data: errors and "?", never a dereference */
+    bolt_value nostr = bolt_stringn(NULL, 3);
+    CU_ASSERT_EQUAL(bv_canon_hash128(&g_canon, &nostr, &h, NULL), BOLT_E_INVAL);
+    CU_ASSERT_STRING_EQUAL(fmt(&nostr), "?");
+    bolt_value nolist = bolt_list(NULL, 2);
+    CU_ASSERT_EQUAL(bv_canon_hash128(&g_canon, &nolist, &h, NULL), BOLT_E_INVAL);
+    CU_ASSERT_STRING_EQUAL(fmt(&nolist), "?");
+    bolt_value nokey[2] = {bolt_stringn(NULL, 1), bolt_int(1)};
+    bolt_value nkm = bolt_map(nokey, 1);
+    CU_ASSERT_EQUAL(bv_canon_hash128(&g_canon, &nkm, &h, NULL), BOLT_E_MAP_KEY);
+    CU_ASSERT_STRING_EQUAL(fmt(&nkm), "{}");
+    bolt_value nozone[3];
+    bolt_value nz = dt_zone(nozone, 1, 0, 0, "UTC");
+    nozone[2] = bolt_stringn(NULL, 3);
+    CU_ASSERT_EQUAL(bv_canon_hash128(&g_canon, &nz, &h, NULL), BOLT_E_BAD_STRUCT);
+    CU_ASSERT_STRING_EQUAL(fmt(&nz), "struct(0x66, ?)");
     /* out-of-range nanos still hash (field by field) but render raw */
     bolt_value nf[2] = {bolt_int(0), bolt_int(2000000000)};
     bolt_value ldt = mkstruct(BOLT_T_LOCAL_DATETIME, 0x64, nf, 2);
