@@ -632,6 +632,111 @@ class States35(ServerCase):
         self.assertTrue(c.closed())
 
 
+CAPTURES = os.environ.get("BOLTDIFF_CAPTURES_DIR", os.path.join(
+    os.path.dirname(SOURCE_DIR), "shared", "captures", "neo4j-3.5.22"))
+
+
+def capture_messages(name):
+    """The decoded server messages of one capture (Structure per message)."""
+    with open(os.path.join(CAPTURES, name), encoding="utf-8") as f:
+        exchanges = json.load(f)["exchanges"]
+    out = []
+    for e in exchanges:
+        if e["from"] != "server" or "message" not in e["decoded"]:
+            continue
+        data, payload, pos = bytes.fromhex(e["hex"]), bytearray(), 0
+        while True:
+            n = int.from_bytes(data[pos:pos + 2], "big")
+            if n == 0:
+                break
+            payload += data[pos + 2:pos + 2 + n]
+            pos += 2 + n
+        out.append(Unpacker(bytes(payload)).unpack())
+    return out
+
+
+def bucket(key, n):
+    """The java.util.HashMap bucket of a String key in new HashMap<>(n), written here
+    independently of personas.py: String.hashCode, the (h ^ h >>> 16) spread, a table of the
+    next power of two >= n, doubled while n > 3/4 of it."""
+    h = 0
+    for unit in memoryview(key.encode("utf-16-be")).cast("H"):
+        h = (31 * h + socket.ntohs(unit)) & 0xFFFFFFFF
+    cap = 1
+    while cap < n:
+        cap *= 2
+    while n > cap * 3 // 4:
+        cap *= 2
+    return (h ^ (h >> 16)) & (cap - 1)
+
+
+def scrambled(v):
+    """The same value with every dictionary's keys in reverse order."""
+    if isinstance(v, dict):
+        return {k: scrambled(v[k]) for k in reversed(list(v))}
+    if isinstance(v, list):
+        return [scrambled(x) for x in v]
+    return v
+
+
+def key_orders(v, path=""):
+    if isinstance(v, dict):
+        out = [(path, list(v))]
+        for k, x in v.items():
+            out += key_orders(x, f"{path}.{k}")
+        return out
+    if isinstance(v, list):
+        return [o for i, x in enumerate(v) for o in key_orders(x, f"{path}[{i}]")]
+    return []
+
+
+@unittest.skipUnless(os.path.isdir(CAPTURES), "the 3.5.22 captures are not available")
+class JavaOrder35(unittest.TestCase):
+    """3.5.22 sends maps in java.util.HashMap order; the persona must rebuild that order from
+    any insertion order (the engine's order is not Java's)."""
+
+    def test_summaries_of_plans_profiles_notifications_and_writes(self):
+        checked = 0
+        for name in ("00-setup-graph.json", "73-explain-id-range.json", "74-profile-count.json",
+                     "75-write-stats.json", "79-notifications.json"):
+            for msg in capture_messages(name):
+                meta = msg.fields[0] if msg.tag == SUCCESS and msg.fields else None
+                if isinstance(meta, dict) and "bookmark" in meta and "type" in meta:
+                    with self.subTest(capture=name, keys=list(meta)):
+                        got = P.order_35_summary(scrambled(meta))
+                        self.assertEqual(key_orders(got), key_orders(meta))
+                        checked += 1
+        self.assertGreaterEqual(checked, 14)
+
+    def test_entity_property_maps(self):
+        checked = 0
+        for name in ("30-match-node-rel-path.json", "33-match-all-relationships.json"):
+            for msg in capture_messages(name):
+                stack = list(msg.fields)
+                while stack:
+                    v = stack.pop()
+                    if isinstance(v, list):
+                        stack += v
+                    elif hasattr(v, "tag") and v.tag in (0x4E, 0x52):
+                        props = v.fields[2 if v.tag == 0x4E else 4]
+                        # Keys sharing a HashMap bucket keep the store's read order, so the
+                        # input order is only scrambled where no two keys share a bucket.
+                        ties = len({bucket(k, len(props)) for k in props}) < len(props)
+                        given = props if ties else scrambled(props)
+                        self.assertEqual(list(P.entity_props(given)), list(props))
+                        checked += 1
+                        stack += v.fields
+        self.assertGreaterEqual(checked, 5)
+
+    def test_hello_and_failure_metadata(self):
+        for name, sig in (("10-hello-success.json", SUCCESS), ("16-run-while-streaming.json",
+                                                                 FAILURE)):
+            for msg in capture_messages(name):
+                if msg.tag == sig and len(msg.fields[0]) > 1:
+                    self.assertEqual(list(P.java_order(scrambled(msg.fields[0]))),
+                                     list(msg.fields[0]))
+
+
 # ---------------------------------------------------------------------------------------------
 # 4.4 and 5: paging, transactions, routing, encodings
 
