@@ -99,10 +99,27 @@ static void put_u8(enc *e, uint8_t b)
 
 static void put_u64(enc *e, uint64_t v)
 {
-    uint8_t b[8];
+    /* the hot path of hashing: write the 8 little-endian bytes straight into the hasher's
+     * buffer (compilers merge these stores into one) */
+    bv_hasher *h = e->h;
+    uint32_t b = h->buffered;
+    if (b <= BV_HASHER_BUF_SIZE - 8) {
+        unsigned char *p = h->buf + b;
+        p[0] = (unsigned char)v;
+        p[1] = (unsigned char)(v >> 8);
+        p[2] = (unsigned char)(v >> 16);
+        p[3] = (unsigned char)(v >> 24);
+        p[4] = (unsigned char)(v >> 32);
+        p[5] = (unsigned char)(v >> 40);
+        p[6] = (unsigned char)(v >> 48);
+        p[7] = (unsigned char)(v >> 56);
+        h->buffered = b + 8;
+        return;
+    }
+    uint8_t tmp[8];
     for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    bv_hasher_update(e->h, b, 8);
+        tmp[i] = (uint8_t)(v >> (8 * i));
+    bv_hasher_update(h, tmp, 8);
 }
 
 static void put_i64(enc *e, int64_t v)
@@ -232,6 +249,22 @@ static int same_key(const bolt_value *a, const bolt_value *b)
     return a->len == b->len && (a->len == 0 || memcmp(a->u.str, b->u.str, a->len) == 0);
 }
 
+/* Property maps are small: insertion sort beats qsort's indirect calls below ~16 entries. */
+static void sort_kv(bv_kv *kv, size_t n, int (*cmp)(const void *, const void *))
+{
+    if (n > 16) {
+        qsort(kv, n, sizeof *kv, cmp);
+        return;
+    }
+    for (size_t i = 1; i < n; i++) {
+        bv_kv t = kv[i];
+        size_t j = i;
+        for (; j > 0 && cmp(&t, &kv[j - 1]) < 0; j--)
+            kv[j] = kv[j - 1];
+        kv[j] = t;
+    }
+}
+
 int bv_canon_sort_map_(const bolt_value *map, bv_kv *kv)
 {
     size_t n = map->len;
@@ -240,7 +273,7 @@ int bv_canon_sort_map_(const bolt_value *map, bv_kv *kv)
         kv[i].v = &map->u.items[2 * i + 1];
         if (kv[i].k->type != BOLT_T_STRING || !blob_ok(kv[i].k)) return BOLT_E_MAP_KEY;
     }
-    if (n > 1) qsort(kv, n, sizeof *kv, kv_cmp);
+    sort_kv(kv, n, kv_cmp);
     size_t out = 0;
     for (size_t i = 0; i < n; i++) {
         if (i + 1 < n && same_key(kv[i].k, kv[i + 1].k)) continue; /* a later duplicate wins */
@@ -299,7 +332,7 @@ static int enc_node_parts(enc *e, const bolt_value *labels, const bolt_value *pr
             return BOLT_E_BAD_STRUCT;
         }
     }
-    if (labels->len > 1) qsort(kv, labels->len, sizeof *kv, label_cmp);
+    sort_kv(kv, labels->len, label_cmp);
     size_t n = 0;
     for (size_t i = 0; i < labels->len; i++)
         if (n == 0 || !same_key(kv[n - 1].k, kv[i].k)) kv[n++] = kv[i];
