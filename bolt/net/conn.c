@@ -24,6 +24,7 @@
 
 #define CIPHER_BUF (64u * 1024u)
 #define READ_HINT (64u * 1024u)
+#define READ_MAX (256u * 1024u)
 #define CLOSE_GRACE_MS 2000u
 
 static void on_timer(uv_timer_t *t);
@@ -244,6 +245,7 @@ void conn_flush(bolt_conn *c)
         return;
     }
     c->writing = 1;
+    c->info.bytes_out += c->wfly.len;
 }
 
 /* ---- reading -------------------------------------------------------------------------------- */
@@ -263,8 +265,10 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
     uint8_t *p;
     size_t avail;
     if (bolt_session_input_buffer(c->sess, READ_HINT, &p, &avail) != 0) return;
+    /* One read never takes more than READ_MAX: keeps one busy connection from starving the
+     * others of a loop, and bounds how far a paused consumer can be overrun. */
     buf->base = (char *)p;
-    buf->len = avail > (1u << 30) ? (1u << 30) : avail;
+    buf->len = avail > READ_MAX ? READ_MAX : avail;
 }
 
 static void begin_bolt(bolt_conn *c);
@@ -337,6 +341,7 @@ static void on_read(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
     if (!c->tls && c->sess) bolt_session_input_commit(c->sess, nread > 0 ? (size_t)nread : 0);
     if (c->phase >= PH_FAILED) return;
     if (nread > 0) {
+        c->info.bytes_in += (uint64_t)nread;
         if (uv_is_active((uv_handle_t *)&c->rtimer)) uv_timer_again(&c->rtimer);
         if (c->tls) {
             if (bolt_tls_feed(c->tls, (const uint8_t *)buf->base, (size_t)nread) < 0) {
@@ -764,7 +769,14 @@ static void on_start(uv_timer_t *t)
         conn_pump(c);
         return;
     }
-    start_resolve(c);
+    /* neo4j:// with a fresh table in the cache: straight to a reader, the router is not
+     * asked again before the TTL ends. */
+    if (c->uri.routing && c->rcache &&
+        bolt_routing_cache_get(c->rcache, c->uri.address, c->routing_db, uv_now(c->loop))) {
+        conn_begin_routing(c);
+    } else {
+        start_resolve(c);
+    }
     conn_pump(c);
 }
 

@@ -280,7 +280,7 @@ static void use_table(bolt_conn *c)
             if (!strcmp(c->rt.readers[i], pick)) c->reader_start = i;
     }
     const char *reader = c->rt.readers[c->reader_start];
-    if (!strcasecmp(reader, c->info.address) && c->tcp_state == 1) {
+    if (c->tcp_state == 1 && !strcasecmp(reader, c->info.address)) {
         conn_mark_ready(c); /* the router we are talking to is also the reader */
         return;
     }

@@ -274,7 +274,9 @@ typedef struct bolt_conn_info {
     int64_t recv_timeout_hint; /* seconds, -1 when the server gave none */
     int tls;                   /* 1 when encrypted; then tls_info is filled */
     bolt_tls_info tls_info;
-    uint64_t connect_ns;                     /* bolt_conn_open() -> authenticated (and routed) */
+    uint64_t connect_ns; /* bolt_conn_open() -> authenticated (and routed) */
+    uint64_t bytes_in;   /* bytes received from the socket (ciphertext with TLS) */
+    uint64_t bytes_out;  /* bytes handed to the socket */
     const bolt_routing_table *routing_table; /* neo4j://: the table used, else NULL */
 } bolt_conn_info;
 
