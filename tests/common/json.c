@@ -272,12 +272,12 @@ static int parse_string(parser *ps, const char **out, size_t *outlen)
             buf[n++] = '\t';
             break;
         case 'u': {
-            unsigned cp;
+            unsigned cp = 0; /* set by hex4; initialised for -O3 flow analysis */
             if (hex4(ps, ps->p, &cp) < 0) return -1;
             ps->p += 4;
             if (cp >= 0xDC00 && cp <= 0xDFFF) return perr(ps, "lone low surrogate");
             if (cp >= 0xD800 && cp <= 0xDBFF) {
-                unsigned lo;
+                unsigned lo = 0;
                 if (ps->end - ps->p < 2 || ps->p[0] != '\\' || ps->p[1] != 'u')
                     return perr(ps, "lone high surrogate");
                 if (hex4(ps, ps->p + 2, &lo) < 0) return -1;
