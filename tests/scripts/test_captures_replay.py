@@ -25,7 +25,10 @@ Values that depend on the run are normalised, and only these:
 * the operator args EstimatedRows (planner estimates) and PageCacheHits, PageCacheMisses,
   PageCacheHitRatio (state of the page cache) of plan/profile, and their lower-case profile
   twins pageCacheHits/pageCacheMisses/pageCacheHitRatio;
-* "[B@6d06d69c" in the HELLO-twice failure text: Java's identity hash of the password bytes.
+* "[B@6d06d69c" in the HELLO-twice failure text: Java's identity hash of the password bytes;
+* the order of records whose captured order is ascending entity id (ORDER BY id(n)): it is as
+  run-dependent as the ids, so such rows are paired by content and the replayed rows must be in
+  ascending order of their own ids.
 
 Captures that cannot apply as recorded: 07 (bad magic) is replayed and must close without a
 byte; 08 went to the HTTP connector, not Bolt, so it is replayed against a server started with
@@ -37,6 +40,7 @@ Run alone: python3 tests/scripts/test_captures_replay.py [-v]; the per-capture v
 the count of byte-identical messages are printed.
 """
 
+import copy
 import glob
 import json
 import os
@@ -61,6 +65,10 @@ TIMEOUT = 60
 
 class Mismatch(AssertionError):
     pass
+
+
+class IdConflict(Mismatch):
+    """A capture id and a replay id that cannot stand for each other."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -167,9 +175,11 @@ class Bijection:
 
     def pair(self, cap, got):
         if cap in self.fwd and self.fwd[cap] != got:
-            raise Mismatch(f"{self.name}: capture {cap} came back as {got}, earlier as {self.fwd[cap]}")
+            raise IdConflict(f"{self.name}: capture {cap} came back as {got}, "
+                           f"earlier as {self.fwd[cap]}")
         if got in self.back and self.back[got] != cap:
-            raise Mismatch(f"{self.name}: replay {got} stands for capture {cap} and {self.back[got]}")
+            raise IdConflict(f"{self.name}: replay {got} stands for capture {cap} "
+                           f"and {self.back[got]}")
         if self.ordered:
             for c, g in self.fwd.items():
                 if (c < cap) != (g < got) or (c == cap) != (g == got):
@@ -192,7 +202,8 @@ class Normaliser:
         needed (the message then cannot be byte-identical)."""
         normalised = False
         if isinstance(cap, Structure):
-            if not isinstance(got, Structure) or got.tag != cap.tag or len(got.fields) != len(cap.fields):
+            if (not isinstance(got, Structure) or got.tag != cap.tag
+                    or len(got.fields) != len(cap.fields)):
                 raise Mismatch(f"{path}: expected {cap!r}, got {got!r}")
             ids = self._id_fields(cap.tag)
             for i, (c, g) in enumerate(zip(cap.fields, got.fields)):
@@ -207,7 +218,8 @@ class Normaliser:
             if not isinstance(got, dict):
                 raise Mismatch(f"{path}: expected a map, got {got!r}")
             if list(cap) != list(got):
-                raise Mismatch(f"{path}: keys {list(cap)} expected, got {list(got)}")
+                what = "the same keys in another order" if set(cap) == set(got) else "other keys"
+                raise Mismatch(f"{path}: {what}: expected {list(cap)}, got {list(got)}")
             for k in cap:
                 normalised |= self._compare_entry(k, cap[k], got[k], f"{path}.{k}")
             return normalised
@@ -345,39 +357,111 @@ def replay_capture(port, cap, norm, stats):
                 stats.identical += 1
             elif e.get("stream_summary") or dec.get("stream_summary"):
                 check_stream_summary(wire, e, norm, stats)
+            elif dec.get("message") == "RECORD":
+                # All records of one result at once: their order may follow run-dependent ids.
+                j = i
+                while j < len(ex) and ex[j]["from"] == "server" and \
+                        ex[j]["decoded"].get("message") == "RECORD":
+                    j += 1
+                try:
+                    compare_records(wire, ex[i:j], norm, stats, fields_of_last_run)
+                except Mismatch as m:
+                    raise Mismatch(f"{where} (RECORD): {m}") from None
+                i = j
+                continue
             else:
-                cap_sizes, cap_payload = parse_message_hex(e["hex"])
                 try:
-                    sizes, payload, raw = wire.read_message()
-                except EOFError:
-                    raise Mismatch(f"{where}: server closed; expected {dec.get('message')}") from None
-                stats.messages += 1
-                want, got = decode(cap_payload), decode(payload)
-                if want.tag != got.tag:
-                    raise Mismatch(f"{where}: expected {dec.get('message')} (0x{want.tag:02X}), "
-                                   f"got 0x{got.tag:02X} {got.fields!r:.400}")
-                try:
-                    row_fields = fields_of_last_run if want.tag == 0x71 else None
-                    if want.tag == 0x71:
-                        normalised = norm.compare(want.fields[0], got.fields[0], "RECORD",
-                                                  fields=row_fields)
-                    else:
-                        normalised = norm.compare(want.fields, got.fields, dec.get("message", ""))
+                    fields_of_last_run = compare_message(wire, e, norm, stats, fields_of_last_run)
                 except Mismatch as m:
                     raise Mismatch(f"{where} ({dec.get('message')}): {m}") from None
-                if want.tag == 0x70 and isinstance(want.fields[0], dict) and "fields" in want.fields[0]:
-                    fields_of_last_run = list(want.fields[0]["fields"])
-                if not normalised:
-                    if raw != bytes.fromhex(e["hex"]):
-                        raise Mismatch(f"{where} ({dec.get('message')}): equal values but other "
-                                       f"bytes:\n  capture {e['hex'][:200]}\n  replay  {raw.hex()[:200]}")
-                    stats.identical += 1
-                elif not chunk_rule_ok(sizes) or (len(payload) == len(cap_payload)
-                                                  and sizes != cap_sizes):
-                    raise Mismatch(f"{where}: chunk sizes {sizes} (capture {cap_sizes})")
             i += 1
     finally:
         wire.close()
+
+
+class _Received:
+    """One server message read for a recorded one."""
+
+    def __init__(self, wire, e, stats):
+        self.e = e
+        self.cap_sizes, self.cap_payload = parse_message_hex(e["hex"])
+        try:
+            self.sizes, self.payload, self.raw = wire.read_message()
+        except EOFError:
+            raise Mismatch("the server closed the connection instead") from None
+        stats.messages += 1
+        self.want, self.got = decode(self.cap_payload), decode(self.payload)
+        if self.want.tag != self.got.tag:
+            raise Mismatch(f"got 0x{self.got.tag:02X} {self.got.fields!r:.400}")
+
+    def settle(self, normalised, stats):
+        """Byte identity when nothing was normalised, else the 16,381-byte chunk rule."""
+        if not normalised:
+            if self.raw != bytes.fromhex(self.e["hex"]):
+                raise Mismatch(f"equal values but other bytes:\n  capture {self.e['hex'][:200]}"
+                               f"\n  replay  {self.raw.hex()[:200]}")
+            stats.identical += 1
+        elif not chunk_rule_ok(self.sizes) or (len(self.payload) == len(self.cap_payload)
+                                                and self.sizes != self.cap_sizes):
+            raise Mismatch(f"chunk sizes {self.sizes} (capture {self.cap_sizes})")
+
+
+def compare_message(wire, e, norm, stats, run_fields):
+    """Reads one server message and compares it with the recorded one; returns the `fields`
+    of the last RUN (record values are compared per column)."""
+    m = _Received(wire, e, stats)
+    normalised = norm.compare(m.want.fields, m.got.fields, "")
+    if m.want.tag == 0x70 and isinstance(m.want.fields[0], dict) and "fields" in m.want.fields[0]:
+        run_fields = list(m.want.fields[0]["fields"])
+    m.settle(normalised, stats)
+    return run_fields
+
+
+def _first_entity_id(row):
+    v = row[0] if row else None
+    return v.fields[0] if isinstance(v, Structure) and v.tag in (0x4E, 0x52) else None
+
+
+def _content_key(row):
+    """A row without its entity ids, to pair rows whose order followed the ids."""
+    def strip(v):
+        if isinstance(v, Structure):
+            skip = {0x4E: {0}, 0x52: {0, 1, 2}, 0x72: {0}}.get(v.tag, set())
+            return (v.tag, [strip(f) for i, f in enumerate(v.fields) if i not in skip])
+        if isinstance(v, list):
+            return [strip(x) for x in v]
+        if isinstance(v, dict):
+            return sorted((k, strip(x)) for k, x in v.items())
+        return v
+    return repr(strip(row))
+
+
+def compare_records(wire, recorded, norm, stats, run_fields):
+    """The records of one result, in order. One exception: when the captured rows are in
+    ascending order of their entity ids (ORDER BY id(n)), the order is as run-dependent as the
+    ids, so rows are paired by content instead, and the replayed rows must then be in ascending
+    order of the replay's ids."""
+    got = [_Received(wire, e, stats) for e in recorded]
+    saved = copy.deepcopy(norm.__dict__)
+    try:
+        results = [norm.compare(m.want.fields[0], m.got.fields[0], "RECORD", fields=run_fields)
+                   for m in got]
+    except IdConflict as first:
+        cap_ids = [_first_entity_id(m.want.fields[0]) for m in got]
+        got_ids = [_first_entity_id(m.got.fields[0]) for m in got]
+        if None in cap_ids or None in got_ids or cap_ids != sorted(cap_ids):
+            raise first
+        if got_ids != sorted(got_ids):
+            raise Mismatch(f"rows not in id order like the capture's: {got_ids}") from None
+        norm.__dict__.update(copy.deepcopy(saved))
+        by_content = sorted(got, key=lambda m: _content_key(m.got.fields[0]))
+        wanted = sorted(got, key=lambda m: _content_key(m.want.fields[0]))
+        for w, g in zip(wanted, by_content):
+            norm.compare(w.want.fields[0], g.got.fields[0], "RECORD (paired by content)",
+                         fields=run_fields)
+        results = [True] * len(got)
+    for m, normalised in zip(got, results):
+        m.settle(normalised, stats)
 
 
 def check_stream_summary(wire, e, norm, stats):
@@ -420,7 +504,8 @@ def check_stream_summary(wire, e, norm, stats):
     cap_hist = dict(e["chunk_sizes_histogram"])
     for size in ("0", "4", "6", "8"):
         if histogram.get(size) != cap_hist.get(size):
-            raise Mismatch(f"chunks of {size} bytes: {histogram.get(size)}, capture {cap_hist.get(size)}")
+            raise Mismatch(f"chunks of {size} bytes: {histogram.get(size)}, "
+                           f"capture {cap_hist.get(size)}")
     first = bytes.fromhex(e["hex_first_2048"].strip('"'))
     skip_cap = 2 + int.from_bytes(first[:2], "big") + 2
     skip_got = 2 + int.from_bytes(head[:2], "big") + 2
@@ -462,18 +547,18 @@ def replay_all(port, http_port=None, only=None, verbose=False):
 # The test
 
 
-def start_server(*args):
+def start_server(log, *args):
+    """Starts the 3.5 persona; its stderr (connection log, engine traces) goes to log."""
     cmd = [sys.executable, os.path.join(SOURCE_DIR, "scripts", "fixture-server"),
-           "--persona", "3.5", "--port", "0", "--quiet"] + list(args)
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+           "--persona", "3.5", "--port", "0"] + list(args)
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log, text=True)
     line = proc.stdout.readline()
     if not line.startswith("listening "):
         proc.kill()
-        err = proc.stderr.read()
         proc.wait()
         proc.stdout.close()
-        proc.stderr.close()
-        raise RuntimeError(f"fixture server did not start: {line!r} {err.strip()}")
+        log.seek(0)
+        raise RuntimeError(f"fixture server did not start: {line!r} {log.read()[-2000:]}")
     return proc, int(line.rsplit(":", 1)[1])
 
 
@@ -485,7 +570,6 @@ def stop_server(proc):
         proc.kill()
         proc.wait()
     proc.stdout.close()
-    proc.stderr.close()
 
 
 def empty_graph_file(directory):
@@ -498,23 +582,30 @@ def empty_graph_file(directory):
 class CapturesReplay(unittest.TestCase):
     def test_every_capture_replays(self):
         self.assertTrue(os.path.isdir(CAPTURES), f"captures not found at {CAPTURES}")
-        with tempfile.TemporaryDirectory() as tmp:
+        with tempfile.TemporaryDirectory() as tmp, \
+                tempfile.TemporaryFile("w+", encoding="utf-8") as log:
             graph = empty_graph_file(tmp)
-            proc, port = start_server("--graph", graph, "--allow-writes", "--auth", "neo4j:pass")
+            proc, port = start_server(log, "--graph", graph, "--allow-writes",
+                                      "--auth", "neo4j:pass")
             try:
-                http, http_port = start_server("--blaster", "0", "--fault", "http")
+                http, http_port = start_server(log, "--blaster", "0", "--fault", "http")
                 try:
                     results, stats = replay_all(port, http_port, verbose=True)
                 finally:
                     stop_server(http)
             finally:
                 stop_server(proc)
+            log.seek(0)
+            server_log = log.read()
         passed = sum(1 for r in results.values() if r is None)
         print(f"{passed}/{len(results)} captures pass; {stats.identical}/{stats.messages} "
               "server messages byte-identical to the capture")
         failed = {k: v for k, v in results.items() if v is not None}
         self.assertEqual(len(results), len(glob.glob(os.path.join(CAPTURES, "*.json"))))
-        self.assertEqual(failed, {}, "\n".join(f"{k}: {v}" for k, v in failed.items()))
+        if failed:
+            traces = [b for b in server_log.split("\n[") if "Traceback" in b or "error" in b]
+            self.fail("\n".join(f"{k}: {v}" for k, v in failed.items())
+                      + "\nserver log (errors):\n" + "\n[".join(traces)[-4000:])
 
 
 if __name__ == "__main__":
