@@ -119,8 +119,8 @@ void bolt_session_output_consumed(bolt_session *s, size_t n);
  * then defunct too). Errors found IN the bytes are reported by bolt_session_next_event(). */
 int bolt_session_input(bolt_session *s, const uint8_t *data, size_t len);
 /* Zero-copy input: at least `hint` writable bytes at *ptr, then commit how many were written.
- * No other call on the session may come in between (the buffer may move). Same codes as
- * bolt_session_input(). */
+ * No other call on the session may come in between (the buffer may move). 0, the defunct code,
+ * BOLT_E_CLOSED after EOF, or BOLT_E_NOMEM (no buffer; the session is unchanged). */
 int bolt_session_input_buffer(bolt_session *s, size_t hint, uint8_t **ptr, size_t *avail);
 void bolt_session_input_commit(bolt_session *s, size_t n);
 /* The peer closed the stream. Once every complete message is handled: an unanswered request,

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "bolt/bolt.h"
+#include "failalloc.h"
 #include "hex.h"
 
 #define PW "s3cr3t-pw"
@@ -1403,6 +1404,121 @@ static void test_credentials_wiped(void)
     }
 }
 
+/* ---- malloc failures ------------------------------------------------------------------------ */
+
+/* A 5.4 conversation through every allocating path: HELLO+LOGON (credentials via the scratch
+ * buffer), PULL n with has_more, a FAILURE with pipelined IGNORED, RESET, LOGOFF/LOGON, a
+ * record delivered while more input arrives, GOODBYE. No CUnit inside: failalloc_each() runs
+ * it once per allocation. Returns 0, BOLT_E_NOMEM when an allocation failure surfaced, or -1
+ * when the conversation went wrong in another way. */
+static int conversation_54(void *ud)
+{
+    (void)ud;
+    bolt_buf st;
+    bolt_buf_init(&st);
+    bolt_session_config cfg = basic_cfg();
+    bolt_value kv[2] = {bolt_string("address"), bolt_string("db1:7687")};
+    bolt_value routing = bolt_map(kv, 1);
+    cfg.routing = &routing;
+    int err = 0, rc = -1;
+    bolt_session *s = bolt_session_new(&cfg, &err);
+    if (!s) return err;
+    const uint8_t *p;
+    bolt_session_output_consumed(s, bolt_session_output(s, &p));
+    const uint8_t reply[4] = {0, 0, 4, 5};
+    bolt_auth other = {BOLT_AUTH_BEARER, NULL, "token", NULL};
+    int64_t r[16];
+    int k = 0;
+    char evs[1024] = "";
+    if ((rc = bolt_session_input(s, reply, 4)) < 0) goto out;
+    if ((rc = events(s, evs, sizeof evs)) < 0) goto out;
+    bolt_session_output_consumed(s, bolt_session_output(s, &p));
+    r[k++] = bolt_session_run(s, "RETURN 1", NULL, NULL);
+    r[k++] = bolt_session_pull(s, 2);
+    for (int i = 0; i < k; i++)
+        if (r[i] < 0) {
+            rc = (int)r[i];
+            goto out;
+        }
+    srv_hello(&st, "Neo4j/5.20.0", "bolt-9");
+    size_t first = st.len;
+    srv_success0(&st);
+    srv_fields(&st, "n");
+    srv_record(&st, 1);
+    srv_pull_done(&st, 1);
+    if (st.err) {
+        rc = BOLT_E_NOMEM;
+        goto out;
+    }
+    /* The rest arrives while the HELLO SUCCESS event is live (parked input). */
+    if ((rc = bolt_session_input(s, st.data, first)) < 0) goto out;
+    bolt_event ev;
+    if ((rc = bolt_session_next_event(s, &ev)) < 0) goto out;
+    if (rc == 1) strcat(evs, ev.type == BOLT_EV_SUCCESS ? " SUCCESS(HELLO)" : " ?");
+    if (rc == 1 && ev.type == BOLT_EV_ERROR) rc = ev.err;
+    if (rc < 0) goto out;
+    if ((rc = bolt_session_input(s, st.data + first, st.len - first)) < 0) goto out;
+    if ((rc = events(s, evs, sizeof evs)) < 0) goto out;
+    k = 0;
+    r[k++] = bolt_session_discard(s, -1);
+    r[k++] = bolt_session_run(s, "RETURN 1 +", NULL, NULL);
+    r[k++] = bolt_session_pull(s, -1);
+    for (int i = 0; i < k; i++)
+        if (r[i] < 0) {
+            rc = (int)r[i];
+            goto out;
+        }
+    bolt_buf_reset(&st);
+    srv_pull_done(&st, 0);
+    srv_failure(&st, "Neo.ClientError.Statement.SyntaxError", "Invalid input");
+    srv_ignored(&st);
+    if ((rc = bolt_session_input(s, st.data, st.len)) < 0) goto out;
+    if ((rc = events(s, evs, sizeof evs)) < 0) goto out;
+    k = 0;
+    r[k++] = bolt_session_reset(s);
+    r[k++] = bolt_session_logoff(s);
+    r[k++] = bolt_session_logon(s, &other);
+    for (int i = 0; i < k; i++)
+        if (r[i] < 0) {
+            rc = (int)r[i];
+            goto out;
+        }
+    bolt_buf_reset(&st);
+    srv_success0(&st);
+    srv_success0(&st);
+    srv_success0(&st);
+    if ((rc = bolt_session_input(s, st.data, st.len)) < 0) goto out;
+    if ((rc = events(s, evs, sizeof evs)) < 0) goto out;
+    if ((rc = bolt_session_goodbye(s)) < 0) goto out;
+    bolt_session_output_consumed(s, bolt_session_output(s, &p));
+    rc = strstr(evs, "ERROR(") ? BOLT_E_NOMEM : -1;
+    if (strstr(evs, "ERROR(") && !strstr(evs, "BOLT_E_NOMEM")) rc = -1;
+    if (!strstr(evs, "ERROR(") &&
+        strcmp(evs, "CONNECTED SUCCESS(HELLO) READY(LOGON) SUCCESS(RUN) RECORD(PULL)=[1] "
+                    "SUCCESS(PULL)+more SUCCESS(DISCARD) FAILURE(RUN) IGNORED(PULL) "
+                    "SUCCESS(RESET) SUCCESS(LOGOFF) READY(LOGON)") == 0)
+        rc = 0;
+out:
+    bolt_session_free(s);
+    bolt_buf_free(&st);
+    return rc;
+}
+
+static void test_malloc_failures(void)
+{
+    /* g_m (the server message scratch) must not be allocated under failalloc. */
+    bolt_buf_free(&g_m);
+    bolt_buf_reserve(&g_m, 4096);
+    CU_ASSERT_EQUAL(conversation_54(NULL), 0);
+    failalloc_install();
+    CU_ASSERT_EQUAL(conversation_54(NULL), 0);
+    unsigned long total = failalloc_calls();
+    failalloc_uninstall();
+    CU_ASSERT(total > 10);
+    CU_ASSERT_EQUAL(failalloc_each(conversation_54, NULL, BOLT_E_NOMEM), 0);
+    printf("\n  each of %lu allocations failed in turn\n", total);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 1;
@@ -1431,6 +1547,7 @@ int main(void)
     CU_add_test(su, "GOODBYE", test_goodbye);
     CU_add_test(su, "input buffer, live events", test_input_buffer_and_live_events);
     CU_add_test(su, "credentials wiped", test_credentials_wiped);
+    CU_add_test(su, "malloc failures (5.4 conversation)", test_malloc_failures);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
