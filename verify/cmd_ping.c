@@ -99,8 +99,14 @@ static void on_summary(bolt_conn *c, const bolt_value *meta, void *ud)
 {
     inst *in = ud;
     const bolt_conn_info *info = bolt_conn_get_info(c);
-    if (info->major <= 3)
+    /* The server's own version decides whether databases exist; the Bolt version whether the
+     * summary names the one used (a 4.x server spoken to over Bolt 3 does not). */
+    const char *v = in->version[0] ? in->version : info->server_agent;
+    if (!strncmp(v, "Neo4j/", 6)) v += 6;
+    if (atoi(v) > 0 && atoi(v) < 4)
         snprintf(in->db, sizeof in->db, "(single database)");
+    else if (info->major <= 3)
+        snprintf(in->db, sizeof in->db, "(not reported on Bolt %u)", info->major);
     else
         copy_vstr(in->db, sizeof in->db, bolt_map_get(meta, "db"));
     if (!in->db[0]) snprintf(in->db, sizeof in->db, "(not reported)");
