@@ -190,7 +190,9 @@ static int check(bolt_session *s, bolt_request kind)
     if (s->goodbye || !s->hs_done) return BOLT_E_STATE;
     int rc = requires_version(s, kind);
     if (rc < 0) return rc;
-    if (kind == BOLT_REQ_RESET) return 0;
+    /* RESET is the way out of every state but AUTHENTICATION (after LOGOFF), where the
+     * protocol defines LOGON only. */
+    if (kind == BOLT_REQ_RESET) return s->pstate == BOLT_S_AUTHENTICATION ? BOLT_E_STATE : 0;
     if (s->uncertain) return BOLT_E_STATE;
     if (!allowed_in(s->pstate, kind)) return BOLT_E_STATE;
     if (kind == BOLT_REQ_BEGIN && s->major == 3 && fallible_in_flight(s)) return BOLT_E_STATE;

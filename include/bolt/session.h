@@ -165,7 +165,9 @@ int64_t bolt_session_discard(bolt_session *s, int64_t n);
 int64_t bolt_session_begin(bolt_session *s, const bolt_tx_opts *opts);
 int64_t bolt_session_commit(bolt_session *s);
 int64_t bolt_session_rollback(bolt_session *s);
-/* Always accepted. Bolt 1/2 send ACK_FAILURE when the session is FAILED (RESET otherwise). */
+/* Accepted in every state but AUTHENTICATION (after LOGOFF only LOGON is defined), also while
+ * the state is uncertain. Bolt 1/2 send ACK_FAILURE when the session is FAILED (RESET
+ * otherwise). */
 int64_t bolt_session_reset(bolt_session *s);
 /* routing NULL = the configured routing context, or {} */
 int64_t bolt_session_route(bolt_session *s, const bolt_value *routing, const char **bookmarks,

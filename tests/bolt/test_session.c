@@ -196,6 +196,7 @@ static void test_bolt51_hello_logon_pipelined(void)
     CU_ASSERT(bolt_session_logoff(s) >= 0);
     CU_ASSERT_EQUAL(bolt_session_state(s), BOLT_S_AUTHENTICATION);
     CU_ASSERT_EQUAL(bolt_session_run(s, "RETURN 1", NULL, NULL), BOLT_E_STATE);
+    CU_ASSERT_EQUAL(bolt_session_reset(s), BOLT_E_STATE); /* only LOGON is defined there */
     bolt_auth other = {BOLT_AUTH_BEARER, NULL, "token-xyz", NULL};
     CU_ASSERT(bolt_session_logon(s, &other) >= 0);
     CU_ASSERT_EQUAL(bolt_session_state(s), BOLT_S_READY);
