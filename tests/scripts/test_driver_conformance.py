@@ -19,13 +19,13 @@ CONFORMANCE = os.path.join(SOURCE_DIR, "scripts", "conformance")
 
 # (driver major, persona, Bolt version the pair must negotiate, extra server args)
 PAIRS = [
-    ("4", "3.5", "3", ["--cluster"]),
+    ("4", "3.5", "3.0", ["--cluster"]),
     ("4", "4.4", "4.4", []),
     ("5", "4.4", "4.4", []),
     ("5", "5", "5.8", []),
     ("5", "2025", "5.8", []),
     ("6", "5", "5.8", []),
-    ("6", "2025", "6", []),
+    ("6", "2025", "6.0", []),
 ]
 
 
