@@ -10,7 +10,7 @@
 #include <string.h>
 
 #ifndef BOLTDIFF_CAPTURES_DIR
-#define BOLTDIFF_CAPTURES_DIR "../shared/captures/neo4j-3.5.22"
+#define BOLTDIFF_CAPTURES_DIR "fixtures/captures/neo4j-3.5.22"
 #endif
 
 const char *capture_dir(void)

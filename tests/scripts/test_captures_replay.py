@@ -53,7 +53,7 @@ import unittest
 
 SOURCE_DIR = os.environ.get(
     "BOLTDIFF_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
-CAPTURES = os.path.join(os.path.dirname(SOURCE_DIR), "shared", "captures", "neo4j-3.5.22")
+CAPTURES = os.path.join(SOURCE_DIR, "fixtures", "captures", "neo4j-3.5.22")
 CAPTURES = os.environ.get("BOLTDIFF_CAPTURES_DIR", CAPTURES)
 sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 

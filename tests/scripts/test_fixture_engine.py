@@ -25,8 +25,8 @@ from fixture import graph as G  # noqa: E402
 from fixture import values as V  # noqa: E402
 from fixture.cypher import temporal as T  # noqa: E402
 
-CAPTURES = next((p for p in (os.path.join(SOURCE_DIR, "..", "shared", "captures", "neo4j-3.5.22"),
-                             "/work/shared/captures/neo4j-3.5.22") if os.path.isdir(p)), None)
+CAPTURES = os.environ.get("BOLTDIFF_CAPTURES_DIR",
+                          os.path.join(SOURCE_DIR, "fixtures", "captures", "neo4j-3.5.22"))
 FIXTURES = os.path.join(SOURCE_DIR, "fixtures")
 CAPTURE_GRAPH = os.path.join(FIXTURES, "graphs", "capture-3.5.22.json")
 DEMO_GRAPH = os.path.join(FIXTURES, "graphs", "demo.json")
@@ -702,6 +702,465 @@ class TestEngineSemantics(unittest.TestCase):
                     self.assertNotEqual(e.code, "Neo.DatabaseError.General.UnknownError", f"{q}: {e.message}")
                     evaluated += e.code != SYNTAX
         self.assertGreater(evaluated, 300)  # most queries reached evaluation, not just the parser
+
+
+
+# ---------------------------------------------------------------------------------- verifier shapes
+class RawGraph:
+    """The demo file read with json alone: an oracle independent of graph.py and the engine."""
+
+    def __init__(self, path, mutations=()):
+        with open(path) as fh:
+            doc = json.load(fh)
+        self.nodes = {n["id"]: n for n in doc["nodes"]}
+        self.rels = {r["id"]: r for r in doc["relationships"]}
+
+
+class TestVerifierQueries(unittest.TestCase):
+    """The query shapes the verifier sends, on the demo graph, against the raw-JSON oracle, in
+    every persona (they are the portable forms)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.raw = RawGraph(DEMO_GRAPH)
+        cls.g = G.load_graph(DEMO_GRAPH)
+        cls.engines = {p: E.Engine(cls.g, p) for p in PERSONAS}
+
+    def each(self, query, params=None):
+        out = {p: rows(e, query, params) for p, e in self.engines.items()}
+        first = out["3.5"]
+        for p in PERSONAS:
+            self.assertEqual(out[p], first, f"{p} differs for {query}")
+        return first
+
+    def test_store_counts(self):
+        nodes, rels = self.raw.nodes, self.raw.rels
+        self.assertEqual(self.each("MATCH (n) RETURN count(n)"), [[len(nodes)]])
+        labels = sorted({lab for n in nodes.values() for lab in n["labels"]})
+        for lab in labels:
+            want = sum(lab in n["labels"] for n in nodes.values())
+            self.assertEqual(self.each(f"MATCH (n:`{lab}`) RETURN count(n)"), [[want]])
+        for t in sorted({r["type"] for r in rels.values()}):
+            self.assertEqual(self.each(f"MATCH ()-[r:{t}]->() RETURN count(r)"),
+                             [[sum(r["type"] == t for r in rels.values())]])
+            for lab in labels:
+                start = sum(r["type"] == t and lab in nodes[r["start"]]["labels"] for r in rels.values())
+                end = sum(r["type"] == t and lab in nodes[r["end"]]["labels"] for r in rels.values())
+                self.assertEqual(self.each(f"MATCH (:`{lab}`)-[r:{t}]->() RETURN count(r)"), [[start]])
+                self.assertEqual(self.each(f"MATCH ()-[r:{t}]->(:`{lab}`) RETURN count(r)"), [[end]])
+        self.assertEqual(self.each("MATCH (n) RETURN max(id(n))"), [[max(nodes)]])
+        self.assertEqual(self.each("MATCH ()-[r]->() RETURN count(r)"), [[len(rels)]])
+
+    def test_counts_come_from_the_count_store(self):
+        """Structural O(1) check without timings: PROFILE shows one count-store operator with
+        a single db hit, no scan."""
+        prof = run(self.engines["4.4"], "PROFILE MATCH (n:Person) RETURN count(n)")[2]["profile"]
+        leaf = prof["children"][0]
+        self.assertEqual((leaf["operatorType"], leaf["dbHits"], leaf["children"]),
+                         ("NodeCountFromCountStore", 1, []))
+        prof = run(self.engines["5"], "PROFILE MATCH (:Person)-[r:KNOWS]->() RETURN count(r)")[2]["profile"]
+        self.assertEqual(prof["children"][0]["operatorType"], "RelationshipCountFromCountStore")
+
+    def test_property_coverage_partitions(self):
+        nodes = self.raw.nodes
+        q = ("MATCH (n) WHERE id(n) IN range($lo, $hi) UNWIND labels(n) AS l UNWIND keys(n) AS k "
+             "RETURN l, k, count(*) ORDER BY l, k")
+        for lo, hi in ((0, 99), (100, 199), (200, 400)):
+            want = {}
+            for nid, n in nodes.items():
+                if lo <= nid <= hi:
+                    for lab in n["labels"]:
+                        for k in n["properties"]:
+                            want[(lab, k)] = want.get((lab, k), 0) + 1
+            got = self.each(q, {"lo": lo, "hi": hi})
+            self.assertEqual({(l, k): c for l, k, c in got}, want)
+            self.assertEqual([(l, k) for l, k, _ in got], sorted(want))
+        rels = self.raw.rels
+        got = self.each("MATCH ()-[r]->() WHERE id(r) IN range($lo, $hi) UNWIND keys(r) AS k "
+                        "RETURN type(r), k, count(*)", {"lo": 0, "hi": 349})
+        want = {}
+        for rid, r in rels.items():
+            if rid <= 349:
+                for k in r["properties"]:
+                    want[(r["type"], k)] = want.get((r["type"], k), 0) + 1
+        self.assertEqual({(t, k): c for t, k, c in got}, want)
+
+    def test_partition_reads_only_the_partition(self):
+        """The id seek visits the partition's nodes, not the store (rows on the leaf)."""
+        prof = run(self.engines["4.4"], "PROFILE MATCH (n) WHERE id(n) IN range($lo, $hi) RETURN count(*)",
+                   {"lo": 10, "hi": 29})[2]["profile"]
+        leaf = prof
+        while leaf["children"]:
+            leaf = leaf["children"][0]
+        self.assertEqual(leaf["operatorType"], "NodeByIdSeek")
+        self.assertEqual(leaf["rows"], sum(10 <= i <= 29 for i in self.raw.nodes))
+
+    def test_sampled_lookups(self):
+        nodes = self.raw.nodes
+        people = {n["properties"]["uid"]: n for n in nodes.values() if "Person" in n["labels"]}
+        keys = [1000, 1042, 1119, 5]  # the last one does not exist
+        got = self.each("UNWIND $keys AS k MATCH (n:Person {uid: k}) RETURN k, id(n), n.name", {"keys": keys})
+        self.assertEqual(got, [[k, people[k]["id"], people[k]["properties"]["name"]] for k in keys if k in people])
+        ids = [people[1000]["id"], people[1001]["id"], 10 ** 9]
+        got = self.each("MATCH (n:Person) WHERE id(n) IN $ids RETURN id(n) ORDER BY id(n)", {"ids": ids})
+        self.assertEqual(got, [[i] for i in sorted(ids[:2])])
+        node = rows(self.engines["5"], "MATCH (n:Person) WHERE id(n) IN $ids RETURN n", {"ids": ids[:1]})[0][0]
+        self.assertEqual(G.encode_value(list(node.props.values())),
+                         list(people[1000]["properties"].values()))
+
+    def test_relationship_signatures(self):
+        nodes, rels = self.raw.nodes, self.raw.rels
+        ids = sorted(nodes)[:25]
+        got = self.each("MATCH (n)-[r]-(m) WHERE id(n) IN $ids "
+                        "RETURN id(n), type(r), startNode(r) = n, id(m), properties(r)", {"ids": ids})
+        want = []
+        for nid in ids:
+            for r in rels.values():
+                if r["start"] == nid:
+                    want.append((nid, r["type"], True, r["end"], json.dumps(r["properties"], sort_keys=True)))
+                if r["end"] == nid and r["start"] != nid:
+                    want.append((nid, r["type"], False, r["start"], json.dumps(r["properties"], sort_keys=True)))
+        gotn = [(a, b, c, d, json.dumps({k: G.encode_value(v) for k, v in e.items()}, sort_keys=True))
+                for a, b, c, d, e in got]
+        self.assertEqual(sorted(gotn), sorted(want))
+
+    def test_temporal_projections(self):
+        got = self.each("MATCH (e:Event) RETURN e.kind, e.at.epochSeconds, e.at.nanosecond, e.at.timezone, "
+                        "e.at.offsetSeconds, localdatetime(e.at) ORDER BY e.kind")
+        self.assertEqual(got, [
+            ["clock-change-early", 1635640200, 0, "Europe/Berlin", 7200, V.LocalDateTime(1635647400, 0)],
+            ["clock-change-late", 1635643800, 0, "Europe/Berlin", 3600, V.LocalDateTime(1635647400, 0)],
+            ["clock-change-spring", 1616895000, 0, "Europe/Berlin", 7200, V.LocalDateTime(1616902200, 0)]])
+
+    def test_labels_types_and_keys_procedures(self):
+        nodes, rels = self.raw.nodes, self.raw.rels
+        labels = [r[0] for r in self.each("CALL db.labels()")]
+        self.assertEqual(sorted(labels), sorted({l for n in nodes.values() for l in n["labels"]}))
+        types = [r[0] for r in self.each("CALL db.relationshipTypes()")]
+        self.assertEqual(sorted(types), sorted({r["type"] for r in rels.values()}))
+        keys = {r[0] for r in self.each("CALL db.propertyKeys()")}
+        used = {k for x in list(nodes.values()) + list(rels.values()) for k in x["properties"]}
+        self.assertEqual(keys, used)
+
+
+# ---------------------------------------------------------------------------------- format
+class TestGraphFormat(unittest.TestCase):
+    def test_round_trip_is_exact(self):
+        import io
+        for path in (DEMO_GRAPH, CAPTURE_GRAPH):
+            g = G.load_graph(path)
+            a = io.StringIO()
+            G.write_graph(g, a)
+            g2 = G.graph_from_dict(json.loads(a.getvalue()))
+            b = io.StringIO()
+            G.write_graph(g2, b)
+            self.assertEqual(a.getvalue(), b.getvalue())
+            self.assertEqual(_dump(g)[:3], _dump(g2)[:3])
+            with open(path) as fh:  # the committed file is itself in canonical form
+                doc = json.load(fh)
+            self.assertEqual(json.loads(a.getvalue())["nodes"], doc["nodes"])
+
+    def test_every_value_tag(self):
+        cases = [
+            ({"$int": "-9223372036854775808"}, -9223372036854775808), (9223372036854775807, 9223372036854775807),
+            ({"$float": "nan"}, "nan"), ({"$float": "-inf"}, -math.inf), ({"$float": "-0.0"}, "-0.0"),
+            ({"$bytes": "00ff"}, b"\x00\xff"), ({"$date": "1969-12-31"}, V.Date(-1)),
+            ({"$time": "12:00:00+01:00"}, V.Time(43200 * 10 ** 9, 3600)),
+            ({"$localtime": "23:59:59.999999999"}, V.LocalTime(86399999999999)),
+            ({"$datetime": "1969-12-31T23:59:59.5Z"}, V.DateTime(-1, 500000000, 0, None)),
+            ({"$datetime": "2021-10-31T02:30:00+01:00[Europe/Berlin]"}, V.DateTime(1635643800, 0, 3600, "Europe/Berlin")),
+            ({"$datetime": "2021-10-31T02:30:00[Europe/Berlin]"}, V.DateTime(1635640200, 0, 7200, "Europe/Berlin")),
+            ({"$localdatetime": "2020-06-15T14:30:00.000000123"}, V.LocalDateTime(1592231400, 123)),
+            ({"$duration": "P1Y2M3DT4H5M6.000000007S"}, V.Duration(14, 3, 14706, 7)),
+            ({"$duration": "PT-1.5S"}, V.Duration(0, 0, -2, 500000000)),
+            ({"$point": {"srid": 4979, "x": 13.4, "y": 52.52, "z": 34.0}}, V.Point(4979, 13.4, 52.52, 34.0)),
+        ]
+        for tagged, want in cases:
+            with self.subTest(tagged=tagged):
+                got = G.decode_value(tagged)
+                if want == "nan":
+                    self.assertTrue(math.isnan(got))
+                elif want == "-0.0":
+                    self.assertEqual(math.copysign(1, got), -1.0)
+                else:
+                    self.assertEqual(got, want)
+                again = G.decode_value(G.encode_value(got))
+                self.assertEqual(repr(again), repr(got))
+
+    def test_bad_files_give_one_line_errors(self):
+        bad = {
+            "unknown key": {"format": G.FORMAT, "nodez": []},
+            "wrong format": {"format": "neo4j-dump/9"},
+            "map property": {"nodes": [{"id": 1, "properties": {"m": {"a": 1}}}]},
+            "mixed list": {"nodes": [{"id": 1, "properties": {"l": [1, "a"]}}]},
+            "bad tag": {"nodes": [{"id": 1, "properties": {"d": {"$date": "2020-13-01"}}}]},
+            "unknown tag": {"nodes": [{"id": 1, "properties": {"d": {"$dates": "2020-01-01"}}}]},
+            "offset not in zone": {"nodes": [{"id": 1, "properties": {"d": {"$datetime": "2021-10-31T02:30+03:00[Europe/Berlin]"}}}]},
+            "duplicate id": {"nodes": [{"id": 1}, {"id": 1}]},
+            "dangling rel": {"nodes": [{"id": 1}], "relationships": [{"id": 0, "type": "T", "start": 1, "end": 2}]},
+            "int too big": {"nodes": [{"id": 1, "properties": {"i": 9223372036854775808}}]},
+            "no id": {"nodes": [{"labels": ["A"]}]},
+        }
+        with tempfile.TemporaryDirectory() as d:
+            for name, doc in bad.items():
+                path = os.path.join(d, "g.json")
+                with open(path, "w") as fh:
+                    json.dump(doc, fh)
+                with self.subTest(name):
+                    with self.assertRaises(G.GraphFormatError) as cm:
+                        G.load_graph(path)
+                    msg = str(cm.exception)
+                    self.assertNotIn("\n", msg)
+                    self.assertTrue(msg.startswith(path), msg)
+            with open(os.path.join(d, "broken.json"), "w") as fh:
+                fh.write('{"nodes": [')
+            with self.assertRaises(G.GraphFormatError) as cm:
+                G.load_graph(os.path.join(d, "broken.json"))
+            self.assertIn("invalid JSON at line 1", str(cm.exception))
+            with self.assertRaises(G.GraphFormatError) as cm:
+                G.load_graph(os.path.join(d, "missing.json"))
+            self.assertIn("No such file", str(cm.exception))
+
+    def test_tokens_and_schema_from_the_file(self):
+        g = G.load_graph(CAPTURE_GRAPH)
+        self.assertEqual(g.label_tokens, ["Person", "Company", "Employee"])
+        self.assertEqual(g.key_tokens[:3], ["uid", "name", "dur"])
+        self.assertEqual(sorted((r.id, r.is_constraint) for r in g.rules),
+                         [(1, False), (2, True), (8, False), (9, True), (15, False)])
+
+
+# ---------------------------------------------------------------------------------- mutations
+class TestMutations(unittest.TestCase):
+    """Each planted divergence changes exactly what it says, and nothing else."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.base = G.load_graph(DEMO_GRAPH)
+
+    def load(self, name):
+        return G.load_graph(DEMO_GRAPH, os.path.join(FIXTURES, "mutations", name + ".json"))
+
+    def q(self, g, query, params=None):
+        return rows(E.Engine(g, "4.4"), query, params)
+
+    def diff(self, g):
+        a, b = _dump(self.base), _dump(g)
+        an, bn = {n[0]: n for n in a[0]}, {n[0]: n for n in b[0]}
+        changed = sorted(i for i in set(an) | set(bn) if an.get(i) != bn.get(i))
+        ar, br = {r[0]: r for r in a[1]}, {r[0]: r for r in b[1]}
+        changed_r = sorted(i for i in set(ar) | set(br) if ar.get(i) != br.get(i))
+        return changed, changed_r, a[3] != b[3]
+
+    def uid_node(self, g, uid):
+        return g.seek("Person", "uid", uid)[0]
+
+    def test_every_kind(self):
+        files = sorted(os.path.basename(f)[:-5] for f in glob.glob(os.path.join(FIXTURES, "mutations", "*.json")))
+        self.assertEqual(files, ["changed-count-only", "changed-value", "datetime-zone-changed", "demo-drift",
+                                 "dropped-index", "extra-label", "extra-relationship", "missing-node",
+                                 "removed-property"])
+
+    def test_missing_node(self):
+        g = self.load("missing-node")
+        nid = self.uid_node(self.base, 1042)
+        degree = len(self.base.rels_of(nid, "both"))
+        nodes, rels, schema = self.diff(g)
+        self.assertEqual(nodes, [nid])
+        self.assertEqual(len(rels), degree)
+        self.assertFalse(schema)
+        self.assertEqual(self.q(g, "MATCH (n:Person {uid: 1042}) RETURN n"), [])
+        self.assertEqual(self.q(g, "MATCH (n:Person) RETURN count(n)"), [[119]])
+
+    def test_changed_value_removed_property_extra_label(self):
+        g = self.load("changed-value")
+        self.assertEqual(self.q(g, "MATCH (p:Product {sku: 'SKU-00007'}) RETURN p.price"), [[0.01]])
+        self.assertEqual(len(self.diff(g)[0]), 1)
+        g = self.load("removed-property")
+        self.assertEqual(self.q(g, "MATCH (p:Person {uid: 1003}) RETURN keys(p) CONTAINS 'x', p.score IS NULL")[0][1], True)
+        self.assertEqual(len(self.diff(g)[0]), 1)
+        g = self.load("extra-label")
+        self.assertEqual(self.q(g, "MATCH (p:VIP) RETURN p.uid"), [[1010]])
+        self.assertEqual(self.q(g, "MATCH (n:VIP) RETURN count(n)"), [[1]])
+        self.assertEqual(len(self.diff(g)[0]), 1)
+
+    def test_datetime_zone_changed(self):
+        g = self.load("datetime-zone-changed")
+        q = "MATCH (e:Event {kind: 'clock-change-late'}) RETURN e.at.epochSeconds, e.at.timezone, e.at.offsetSeconds"
+        self.assertEqual(self.q(self.base, q), [[1635643800, "Europe/Berlin", 3600]])
+        self.assertEqual(self.q(g, q), [[1635643800, "+01:00", 3600]])
+
+    def test_extra_relationship_dropped_index_count_only(self):
+        g = self.load("extra-relationship")
+        self.assertEqual(len(self.diff(g)[1]), 1)
+        self.assertEqual(self.q(g, "MATCH (:Person {uid: 1001})-[r:KNOWS]->(:Person {uid: 1002}) "
+                                   "RETURN r.since ORDER BY r.since DESC LIMIT 1"), [[2024]])
+        g = self.load("dropped-index")
+        self.assertEqual(self.diff(g)[:2], ([], []))
+        self.assertIsNone(g.find_index("Person", ["name"]))
+        self.assertIsNotNone(self.base.find_index("Person", ["name"]))
+        g = self.load("changed-count-only")
+        self.assertEqual(self.q(g, "MATCH (n) RETURN count(n)"), [[self.base.node_total + 1]])
+        for lab in self.base.label_tokens:
+            self.assertEqual(g.count_nodes(lab), self.base.count_nodes(lab))
+
+    def test_demo_drift_combines_two(self):
+        g = self.load("demo-drift")
+        nodes, rels, schema = self.diff(g)
+        self.assertEqual(len(nodes), 2)
+        self.assertEqual(self.q(g, "MATCH (n:Person {uid: 1042}) RETURN n"), [])
+
+    def test_bad_mutations(self):
+        g = G.load_graph(DEMO_GRAPH)
+        for ops_, text in [([{"op": "delete-node", "node": {"label": "Person", "key": "uid", "value": 7}}],
+                            "no :Person node with uid = 7"),
+                           ([{"op": "explode"}], "op must be one of"),
+                           ([{"op": "remove-property", "node": {"id": 1}, "key": "nope"}], "has no property"),
+                           ([{"op": "set-property", "node": {"label": "Order", "key": "status", "value": "paid"},
+                              "key": "x", "value": 1}], "the selector must be unique")]:
+            with self.assertRaises(G.GraphFormatError) as cm:
+                G.apply_mutations(g, ops_)
+            self.assertIn(text, str(cm.exception))
+            self.assertIn("mutation[0]", str(cm.exception))
+
+
+# ---------------------------------------------------------------------------------- generator
+class TestGenerator(unittest.TestCase):
+    def test_same_seed_same_graph(self):
+        import io
+        a, b, c = io.StringIO(), io.StringIO(), io.StringIO()
+        G.write_graph(G.generate_graph(1500, 7), a)
+        G.write_graph(G.generate_graph(1500, 7), b)
+        G.write_graph(G.generate_graph(1500, 8), c)
+        self.assertEqual(a.getvalue(), b.getvalue())
+        self.assertNotEqual(a.getvalue(), c.getvalue())
+
+    def test_closed_form_counts_match_a_brute_force_count(self):
+        g = G.generate_graph(20011, 42, rels_per_node=3, id_base=5, id_stride=3)
+        labels, types, pairs = {}, {}, {}
+        for nid in g.node_ids():
+            for lab in g.node_labels(nid):
+                labels[lab] = labels.get(lab, 0) + 1
+        for rid in g.rel_ids():
+            s, e, t, _ = g.rel_record(rid)
+            types[t] = types.get(t, 0) + 1
+            for lab in g.node_labels(s):
+                pairs[(lab, t)] = pairs.get((lab, t), 0) + 1
+        self.assertEqual(sum(1 for _ in g.node_ids()), g.count_nodes())
+        self.assertEqual({l: g.count_nodes(l) for l in labels}, labels)
+        self.assertEqual({t: g.count_rels(t) for t in types}, types)
+        self.assertEqual({k: g.count_rels(k[1], start_label=k[0]) for k in pairs}, pairs)
+        # incoming adjacency agrees with outgoing
+        nid = next(iter(g.node_ids()))
+        for rid, other, out in g.rels_of(nid, "in"):
+            self.assertEqual(g.rel_record(rid)[1], nid)
+
+    def test_spec_file_and_expanded_file_answer_alike(self):
+        import subprocess
+        tool = os.path.join(SOURCE_DIR, "scripts", "gen-graph")
+        with tempfile.TemporaryDirectory() as d:
+            spec, full = os.path.join(d, "spec.json"), os.path.join(d, "full.json")
+            for args in (["-o", spec], ["--expand", "-o", full]):
+                p = subprocess.run([sys.executable, tool, "--nodes", "3000", "--seed", "5", "--id-stride", "2"] + args,
+                                   capture_output=True, text=True)
+                self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertLess(os.path.getsize(spec), 400)
+            a, b = E.Engine(G.load_graph(spec), "5"), E.Engine(G.load_graph(full), "5")
+            for q, params in [("MATCH (n) RETURN count(n)", None),
+                              ("MATCH (n:Order) RETURN count(n)", None),
+                              ("MATCH (:Person)-[r]->() RETURN type(r), count(*) ORDER BY type(r)", None),
+                              ("MATCH (n) WHERE id(n) IN range($lo, $hi) UNWIND keys(n) AS k "
+                               "RETURN k, count(*) ORDER BY k", {"lo": 100, "hi": 2100}),
+                              ("UNWIND $keys AS k MATCH (n:Person {uid: k}) RETURN n", {"keys": list(range(1, 90))}),
+                              ("MATCH (n)-[r]-(m) WHERE id(n) IN $ids RETURN id(n), type(r), id(m), properties(r) "
+                               "ORDER BY id(n), id(r)", {"ids": [0, 2, 998, 5998]}),
+                              ("MATCH (n) RETURN max(id(n))", None)]:
+                with self.subTest(q=q):
+                    self.assertEqual(rows(a, q, params), rows(b, q, params))
+            p = subprocess.run([sys.executable, tool, "--nodes", "10", "--seed", "1", "--id-stride", "0"],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 2)
+            self.assertIn("id_stride >= 1", p.stderr)
+
+    def test_renumbered_ids_same_content(self):
+        a = E.Engine(G.generate_graph(5000, 3), "4.4")
+        b = E.Engine(G.generate_graph(5000, 3, id_base=1_000_000, id_stride=7, rel_base=50), "4.4")
+        q = "UNWIND $keys AS k MATCH (n {uid: k}) RETURN n.uid, labels(n), properties(n)"
+        keys = {"keys": [1, 17, 2500, 4999]}
+        self.assertEqual(rows(a, "MATCH (n:Person) WHERE n.uid IN $keys RETURN n.uid, n.name", keys),
+                         rows(b, "MATCH (n:Person) WHERE n.uid IN $keys RETURN n.uid, n.name", keys))
+        ra, rb = rows(a, q, keys), rows(b, q, keys)
+        self.assertEqual(ra, rb)
+        self.assertNotEqual(rows(a, "MATCH (n) RETURN min(id(n))"), rows(b, "MATCH (n) RETURN min(id(n))"))
+
+    def test_a_million_nodes_load_lazily_and_answer_structurally_fast(self):
+        g = G.generate_graph(1_000_000, 11)
+        e = E.Engine(g, "4.4")
+        self.assertEqual(rows(e, "MATCH (n) RETURN count(n)"), [[1_000_000]])
+        self.assertEqual(rows(e, "MATCH ()-[r]->() RETURN count(r)"), [[2_000_000]])
+        prof = run(e, "PROFILE MATCH (n) WHERE id(n) IN range($lo, $hi) RETURN count(*)",
+                   {"lo": 400_000, "hi": 400_999})[2]["profile"]
+        leaf = prof
+        while leaf["children"]:
+            leaf = leaf["children"][0]
+        self.assertEqual((leaf["operatorType"], leaf["rows"]), ("NodeByIdSeek", 1000))
+        self.assertEqual(rows(e, "MATCH (n) RETURN max(id(n))"), [[999_999]])
+
+    def test_mutations_on_a_generated_graph(self):
+        g = G.generate_graph(2000, 4)
+        e = E.Engine(g, "5", allow_writes=True)
+        before = rows(e, "MATCH (n) RETURN count(n)")[0][0]
+        uid = rows(e, "MATCH (n:Person) RETURN n.uid ORDER BY n.uid LIMIT 1")[0][0]
+        G.apply_mutations(g, [{"op": "delete-node", "node": {"label": "Person", "key": "uid", "value": uid}},
+                              {"op": "set-property", "node": {"label": "Person", "key": "uid", "value": uid + 10 ** 6}
+                               if False else {"id": 1999}, "key": "uid", "value": 777777}])
+        self.assertEqual(rows(e, "MATCH (n) RETURN count(n)"), [[before - 1]])
+        self.assertEqual(rows(e, "MATCH (n:Person {uid: $u}) RETURN n", {"u": uid}), [])
+        labels = g.node_labels(1999)
+        self.assertEqual(rows(e, f"MATCH (n:{labels[0]} {{uid: 777777}}) RETURN id(n)"), [[1999]])
+        self.assertEqual(rows(e, f"MATCH (n:{labels[0]} {{uid: 2000}}) RETURN id(n)"), [])
+        tx = e.begin()
+        tx.run("MATCH (n) WHERE id(n) = 5 DETACH DELETE n", {}).consume()
+        tx.rollback()
+        self.assertEqual(rows(e, "MATCH (n) WHERE id(n) = 5 RETURN count(n)"), [[1]])
+        self.assertEqual(rows(e, "MATCH (n) RETURN count(n)"), [[before - 1]])
+
+
+# ---------------------------------------------------------------------------------- temporal
+class TestTemporal(unittest.TestCase):
+    def setUp(self):
+        self.e = E.Engine(G.Graph("empty"), "3.5")
+
+    def test_fall_back_hour(self):
+        # a plain zone string resolves to the earlier offset; the later instant only via a UTC instant
+        self.assertEqual(rows(self.e, "RETURN datetime('2021-10-31T02:30[Europe/Berlin]').offset"), [["+02:00"]])
+        self.assertEqual(rows(self.e, "RETURN datetime({datetime: datetime('2021-10-31T01:30:00Z'), "
+                                      "timezone: 'Europe/Berlin'}).offsetSeconds"), [[3600]])
+        err = error_of(self.e, "RETURN datetime('2021-10-31T02:30:00+01:00[Europe/Berlin]')")
+        self.assertEqual(err.message, "Timezone and offset do not match: 2021-10-31T02:30:00+01:00[Europe/Berlin]")
+        # spring-forward gap: shifted forward by the gap, like java.time
+        self.assertEqual(rows(self.e, "RETURN toString(datetime('2021-03-28T02:30[Europe/Berlin]'))"),
+                         [["2021-03-28T03:30:00+02:00[Europe/Berlin]"]])
+
+    def test_accessors_and_conversions(self):
+        got = rows(self.e, "WITH datetime('2020-06-15T14:30:00.000000123+02:00') AS d "
+                           "RETURN d.epochSeconds, d.epochMillis, d.nanosecond, d.timezone, d.offsetSeconds, "
+                           "localdatetime(d), date(d), d.year, d.week, d.dayOfWeek")
+        self.assertEqual(got, [[1592224200, 1592224200000, 123, "+02:00", 7200, V.LocalDateTime(1592231400, 123),
+                                V.Date(18428), 2020, 25, 1]])
+        self.assertEqual(rows(self.e, "RETURN datetime({epochSeconds: -1, nanosecond: 5}) = "
+                                      "datetime('1969-12-31T23:59:59.000000005Z')"), [[True]])
+        self.assertEqual(rows(self.e, "RETURN duration('P1Y2M3DT4H5M6.000000007S').months, "
+                                      "duration('-PT1.5S').seconds, duration({days: 1.5}).days, "
+                                      "duration({days: 1.5}).hours"), [[14, -2, 1, 36]])
+        self.assertEqual(rows(self.e, "RETURN date('2020-01-31') + duration('P1M'), "
+                                      "duration.between(date('2020-01-01'), date('2021-03-15'))"),
+                         [[V.Date(18321), V.Duration(14, 14, 0, 0)]])
+
+    def test_points(self):
+        self.assertEqual(rows(self.e, "RETURN point({longitude: 13.4, latitude: 52.52}).crs, "
+                                      "point({x: 1, y: 2, z: 3}).srid, point({x: 3, y: 4}).x"),
+                         [["wgs-84", 9157, 3.0]])
+        self.assertEqual(rows(self.e, "RETURN distance(point({x: 0, y: 0}), point({x: 3, y: 4}))"), [[5.0]])
 
 
 def _dump(g):

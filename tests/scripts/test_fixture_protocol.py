@@ -633,7 +633,7 @@ class States35(ServerCase):
 
 
 CAPTURES = os.environ.get("BOLTDIFF_CAPTURES_DIR", os.path.join(
-    os.path.dirname(SOURCE_DIR), "shared", "captures", "neo4j-3.5.22"))
+    SOURCE_DIR, "fixtures", "captures", "neo4j-3.5.22"))
 
 
 def capture_messages(name):
