@@ -13,7 +13,6 @@ import math
 import os
 import sys
 import tempfile
-import time
 import unittest
 
 SOURCE_DIR = os.environ.get("BOLTDIFF_SOURCE_DIR",
@@ -23,7 +22,6 @@ sys.path.insert(0, os.path.join(SOURCE_DIR, "scripts"))
 from fixture import engine as E  # noqa: E402
 from fixture import graph as G  # noqa: E402
 from fixture import values as V  # noqa: E402
-from fixture.cypher import temporal as T  # noqa: E402
 
 CAPTURES = os.environ.get("BOLTDIFF_CAPTURES_DIR",
                           os.path.join(SOURCE_DIR, "fixtures", "captures", "neo4j-3.5.22"))
