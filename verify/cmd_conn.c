@@ -179,6 +179,15 @@ int bv_conn_opts_finish(bv_conn_opts *o, size_t uri_count, const char *cmd)
     return parse_bolt_spec(o, cmd);
 }
 
+int bv_conn_opts_check_tls(const bv_conn_opts *o, int any_tls, const char *cmd)
+{
+    /* Mixed lists are fine (the options apply to the TLS ones); all-plaintext is a mistake. */
+    if (any_tls || (!o->pin && !o->ca_file && !o->cert_file)) return 0;
+    return usage_err(cmd, "%s",
+                     "--pin, --ca-file and --cert need a TLS scheme (bolt+s://, bolt+ssc://, "
+                     "neo4j+s://, neo4j+ssc://)");
+}
+
 int bv_exit_for(int err)
 {
     return bolt_err_is_connection(err) ? BV_EXIT_CONNECT : BV_EXIT_SERVER;
@@ -193,12 +202,6 @@ int bv_target_prepare(bv_conn_opts *o, const char *text, size_t index, bv_target
     bolt_credentials_init(&t->cred);
     if (bolt_uri_parse(text, &t->uri, why, sizeof why) < 0) {
         snprintf(err, errlen, "%s", why);
-        return BV_EXIT_USAGE;
-    }
-    if (t->uri.security == BOLT_SEC_PLAIN && (o->pin || o->ca_file || o->cert_file)) {
-        snprintf(err, errlen,
-                 "--pin, --ca-file and --cert need a TLS scheme (bolt+s://, bolt+ssc://, "
-                 "neo4j+s://, neo4j+ssc://)");
         return BV_EXIT_USAGE;
     }
     bolt_auth_sources src;

@@ -77,6 +77,9 @@ int bv_target_prepare(bv_conn_opts *o, const char *text, size_t index, bv_target
                       size_t errlen);
 void bv_target_free(bv_target *t);
 
+/* TLS options when no URI uses TLS are a mistake: -1 + message; 0 otherwise. */
+int bv_conn_opts_check_tls(const bv_conn_opts *o, int any_tls, const char *cmd);
+
 /* Exit code for an error of a connection: BV_EXIT_CONNECT or BV_EXIT_SERVER. */
 int bv_exit_for(int err);
 

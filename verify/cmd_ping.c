@@ -392,6 +392,10 @@ int bv_cmd_ping(int argc, char **argv)
             rc = r;
         }
     }
+    int any_tls = 0;
+    for (size_t i = 0; i < n; i++)
+        any_tls |= ins[i].t.uri.host && ins[i].t.uri.security != BOLT_SEC_PLAIN;
+    if (rc == BV_EXIT_OK && bv_conn_opts_check_tls(&o, any_tls, "ping") < 0) rc = BV_EXIT_USAGE;
     uv_loop_t loop;
     bolt_routing_cache *rcache = NULL;
     if (rc == BV_EXIT_OK) {

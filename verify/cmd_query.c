@@ -214,6 +214,8 @@ int bv_cmd_query(int argc, char **argv)
             const char *label = q.t.uri.host || !strchr(pos[0], '@') ? pos[0] : "URI";
             fprintf(stderr, "boltdiff query: %s: %s\n", label, err);
             rc = r;
+        } else if (bv_conn_opts_check_tls(&o, q.t.uri.security != BOLT_SEC_PLAIN, "query") < 0) {
+            rc = BV_EXIT_USAGE;
         }
     }
     if (rc == BV_EXIT_OK) {

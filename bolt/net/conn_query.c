@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "bolt/error.h"
+#include "bolt/handshake.h"
 
 /* ---- values --------------------------------------------------------------------------------- */
 
@@ -400,6 +401,27 @@ void conn_closed_error(bolt_conn *c)
         conn_fail(c, BOLT_E_CLOSED, "%s closed the connection", c->info.address);
 }
 
+/* "manifest, 6.0, 5.0-5.8, 4.2-4.4": what we proposed, for handshake failures. */
+static void format_offer(const uint32_t p[4], char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int i = 0; i < 4 && o < n; i++) {
+        if (!p[i]) continue;
+        unsigned major = p[i] & 0xFF, minor = (p[i] >> 8) & 0xFF, range = (p[i] >> 16) & 0xFF;
+        const char *sep = o ? ", " : "";
+        if (p[i] == BOLT_MANIFEST_V1)
+            o += (size_t)snprintf(buf + o, n - o, "%smanifest", sep);
+        else if (range && range <= minor)
+            o += (size_t)snprintf(buf + o, n - o, "%s%u.%u-%u.%u", sep, major, minor - range, major,
+                                  minor);
+        else if (major <= 3)
+            o += (size_t)snprintf(buf + o, n - o, "%s%u", sep, major);
+        else
+            o += (size_t)snprintf(buf + o, n - o, "%s%u.%u", sep, major, minor);
+    }
+}
+
 static void session_error(bolt_conn *c, int err)
 {
     switch (err) {
@@ -407,9 +429,16 @@ static void session_error(bolt_conn *c, int err)
         conn_closed_error(c);
         break;
     case BOLT_E_HS_NO_VERSION:
-    case BOLT_E_HS_HTTP:
     case BOLT_E_HS_NOT_OFFERED:
-    case BOLT_E_HS_MANIFEST:
+    case BOLT_E_HS_MANIFEST: {
+        char offered[96];
+        format_offer(c->has_proposals ? c->proposals : bolt_default_proposals, offered,
+                     sizeof offered);
+        conn_fail(c, err, "Bolt handshake with %s failed: %s (offered: %s)", c->info.address,
+                  bolt_strerror(err), offered);
+        break;
+    }
+    case BOLT_E_HS_HTTP:
         conn_fail(c, err, "Bolt handshake with %s failed: %s", c->info.address, bolt_strerror(err));
         break;
     default:

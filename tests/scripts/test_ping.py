@@ -211,6 +211,13 @@ class Personas(ServersCase):
                 self.assertIn("(credentials: env NEO4J_PASSWORD, user neo4j)", p.stderr)
                 self.assertEqual(p.stdout, "")
 
+    def test_no_common_version_says_what_was_offered(self):
+        p = run("ping", "--manifest", self.srv["3.5"].uri())
+        self.assert_fails(p, 4, "server supports none of the offered Bolt versions (offered: "
+                                "manifest, 6.0, 5.0-5.8, 4.2-4.4)")
+        p = run("ping", "--bolt", "6.0", self.srv["4.4"].uri())
+        self.assert_fails(p, 4, "(offered: 6.0)")
+
     def test_all_personas_in_one_ping_text(self):
         uris = [self.srv[n].uri() for n in ("3.5", "4.4", "5", "2025")]
         p = run("ping", *uris)
@@ -334,6 +341,14 @@ class Tls(ServersCase):
         self.assertEqual(p.returncode, 3, p.stderr)
         self.assertRegex(p.stderr, r"did not answer with TLS|closed the connection during the "
                                    r"TLS handshake")
+
+    def test_tls_options_with_mixed_schemes(self):
+        # --ca-file applies to the TLS instances; the plaintext one is not bothered by it
+        p, doc = ping_json("--ca-file", CERTS["ca.crt"], self.srv["ca"].uri("bolt+s", "localhost"),
+                           self.srv["plain"].uri("bolt"))
+        self.assert_ok(p, doc)
+        self.assertIsNotNone(self.instance(doc, 0)["tls"])
+        self.assertIsNone(self.instance(doc, 1)["tls"])
 
     def test_35_optional_tls_same_port(self):
         p, doc = ping_json(self.srv["35"].uri("bolt"), self.srv["35"].uri("bolt+ssc"))
