@@ -10,6 +10,13 @@
 #include "bolt/packstream.h"
 #include "captures.h"
 
+/* CU_FAIL() records only its literal text: print the formatted reason as well. */
+#define FAIL_MSG(s)                                                                                \
+    do {                                                                                           \
+        printf("\n    FAIL: %s\n", (s));                                                           \
+        CU_FAIL("see the line above");                                                             \
+    } while (0)
+
 /* ---- helpers ------------------------------------------------------------------------------ */
 
 /* Messages collected from a dechunker: payloads back to back, with their lengths. */
@@ -247,7 +254,7 @@ static void test_capture_streams_any_split(void)
     for (size_t f = 0; f < np; f++) {
         capture c;
         if (capture_load(paths[f], &c, err, sizeof err) != 0) {
-            CU_FAIL(err);
+            FAIL_MSG(err);
             continue;
         }
         for (int dir = 0; dir <= 1; dir++) {
@@ -280,7 +287,7 @@ static void test_capture_streams_any_split(void)
                 if (!ml_equal(&expect, &got)) {
                     snprintf(err, sizeof err, "%s %s split mode %d: messages differ", c.file,
                              dir ? "server" : "client", mode);
-                    CU_FAIL(err);
+                    FAIL_MSG(err);
                 }
                 ml_free(&got);
             }
@@ -538,7 +545,7 @@ static void test_reframe_server_messages_like_neo4j(void)
     for (size_t f = 0; f < np; f++) {
         capture c;
         if (capture_load(paths[f], &c, err, sizeof err) != 0) {
-            CU_FAIL(err);
+            FAIL_MSG(err);
             continue;
         }
         for (size_t i = 0; i < c.count; i++) {
@@ -551,7 +558,7 @@ static void test_reframe_server_messages_like_neo4j(void)
             bolt_frame_message(&b, got.data, got.len, 16381);
             if (b.len != x->len || memcmp(b.data, x->bytes, b.len) != 0) {
                 snprintf(err, sizeof err, "%s exchange %zu: re-framed bytes differ", c.file, i);
-                CU_FAIL(err);
+                FAIL_MSG(err);
             }
             if (got.len > 16381) multi++;
             checked++;

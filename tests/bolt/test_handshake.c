@@ -9,6 +9,13 @@
 #include "bolt/handshake.h"
 #include "captures.h"
 
+/* CU_FAIL() records only its literal text: print the formatted reason as well. */
+#define FAIL_MSG(s)                                                                                \
+    do {                                                                                           \
+        printf("\n    FAIL: %s\n", (s));                                                           \
+        CU_FAIL("see the line above");                                                             \
+    } while (0)
+
 static const uint8_t default_bytes[20] = {0x60, 0x60, 0xB0, 0x17, 0x00, 0x08, 0x08,
                                           0x05, 0x00, 0x02, 0x04, 0x04, 0x00, 0x00,
                                           0x00, 0x04, 0x00, 0x00, 0x00, 0x03};
@@ -294,7 +301,7 @@ static void test_capture_handshakes(void)
     for (size_t f = 0; f < np; f++) {
         capture c;
         if (capture_load(paths[f], &c, err, sizeof err) != 0) {
-            CU_FAIL(err);
+            FAIL_MSG(err);
             continue;
         }
         const cap_exchange *hs = NULL, *reply = NULL;
