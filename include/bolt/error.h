@@ -52,7 +52,9 @@ extern "C" {
     X(CANCELED, -39, "operation canceled")                                                         \
     X(ROUTING, -40, "no usable routing table")                                                     \
     X(TZ_UNKNOWN, -60, "unknown time zone id (not in the time zone database)")                     \
-    X(TZ_DATA, -61, "malformed or unsupported time zone file (TZif)")
+    X(TZ_DATA, -61, "malformed or unsupported time zone file (TZif)")                              \
+    X(SNAPSHOT, -70, "not a boltdiff snapshot, or a corrupt one")                                  \
+    X(CHECKSUM, -71, "checksum mismatch: the data was corrupted")
 
 enum bolt_errno {
     BOLT_OK = 0,
