@@ -1,5 +1,6 @@
-/* bolt/net/conn_internal.h - INTERNAL: the connection object shared by conn.c (lifecycle, socket
- * and TLS I/O) and conn_query.c (session events, queries, the neo4j:// routing stage). */
+/* bolt/net/conn_internal.h - INTERNAL: the connection object shared by conn.c (lifecycle),
+ * conn_io.c (socket and TLS bytes, the pump) and conn_query.c (session events, queries, the
+ * neo4j:// routing stage). */
 #ifndef BOLT_NET_CONN_INTERNAL_H
 #define BOLT_NET_CONN_INTERNAL_H
 
@@ -122,13 +123,21 @@ struct bolt_conn {
     bolt_conn_info info;
 };
 
+#define CIPHER_BUF (64u * 1024u) /* TLS read buffer of a connection */
+
 /* conn.c */
-void conn_pump(bolt_conn *c);
-void conn_flush(bolt_conn *c);
+void conn_begin_bolt(bolt_conn *c);
+void conn_start_close(bolt_conn *c);
+void conn_final_teardown(bolt_conn *c);
 int conn_fail(bolt_conn *c, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 void conn_mark_ready(bolt_conn *c);
 int conn_switch_to(bolt_conn *c, const char *address);
 const char *conn_phase_name(int phase);
+
+/* conn_io.c */
+void conn_pump(bolt_conn *c);
+void conn_flush(bolt_conn *c);
+void conn_tls_pump_in(bolt_conn *c);
 
 /* conn_query.c */
 void conn_process_events(bolt_conn *c);

@@ -742,7 +742,7 @@ static void fs_stop(fs_server *s)
      * in flight. */
 }
 
-static int fs_free_port(void)
+static inline int fs_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a;
