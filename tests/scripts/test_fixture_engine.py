@@ -902,6 +902,21 @@ class TestGraphFormat(unittest.TestCase):
                 doc = json.load(fh)
             self.assertEqual(json.loads(a.getvalue())["nodes"], doc["nodes"])
 
+    def test_streamed_and_whole_document_reads_agree(self):
+        with open(DEMO_GRAPH) as fh:
+            text = fh.read()
+        with tempfile.TemporaryDirectory() as d:
+            pretty = os.path.join(d, "pretty.json")
+            with open(pretty, "w") as fh:
+                json.dump(json.loads(text), fh, indent=2)   # not the line layout: read whole
+            self.assertEqual(_dump(G.load_graph(pretty)), _dump(G.load_graph(DEMO_GRAPH)))
+            cut = os.path.join(d, "cut.json")
+            with open(cut, "w") as fh:
+                fh.write(text[: len(text) // 2])            # a truncated file is an error, not half a graph
+            with self.assertRaises(G.GraphFormatError) as cm:
+                G.load_graph(cut)
+            self.assertIn("invalid JSON", str(cm.exception))
+
     def test_every_value_tag(self):
         cases = [
             ({"$int": "-9223372036854775808"}, -9223372036854775808), (9223372036854775807, 9223372036854775807),
