@@ -414,6 +414,21 @@ class TestDialectMatrix(unittest.TestCase):
                      "4.4": ("err", SYNTAX, "Unknown function 'elementId'"), "5": ("ok", [[True]]),
                      "2025": ("ok", [[True]])})
 
+    def test_element_id_seek(self):
+        g = G.generate_graph(5000, 2)
+        e = E.Engine(g, "5")
+        eids = [r[0] for r in rows(e, "MATCH (n) WHERE id(n) IN [5, 77, 4999] RETURN elementId(n)")]
+        f, r, s = run(e, "PROFILE MATCH (n) WHERE elementId(n) IN $e AND n.uid > 0 RETURN id(n)",
+                      {"e": eids + ["4:other-db:1", 7]})
+        self.assertEqual(r, [[5], [77], [4999]])
+        leaf = s["profile"]
+        while leaf["children"]:
+            leaf = leaf["children"][0]
+        self.assertEqual((leaf["operatorType"], leaf["rows"]), ("NodeByElementIdSeek", 3))
+        err = error_of(E.Engine(g, "4.4"), "MATCH (n) WHERE elementId(n) = $e AND n.uid > 0 RETURN n", {"e": "x"})
+        self.assertEqual(err.code, SYNTAX)
+        self.assertIn("Unknown function 'elementId'", err.message)
+
     def test_index_and_constraint_procedures(self):
         self.matrix("CALL db.indexes() YIELD properties RETURN count(*) AS n",
                     {"3.5": ("ok", [[3]]), "4.4": ("ok", [[5]]),  # 4.4 adds the two LOOKUP indexes
