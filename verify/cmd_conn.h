@@ -36,28 +36,29 @@ typedef struct bv_target {
 
 #define BV_CONN_OPTIONS_HELP                                                                       \
     "Connection options:\n"                                                                        \
-    "  --ca-file FILE         trust the CA certificates in FILE (PEM) instead of the system\n"     \
-    "                         store (bolt+s://, neo4j+s://)\n"                                     \
-    "  --cert FILE --key FILE client certificate and key (PEM) for mutual TLS\n"                   \
-    "  --pin sha256:DIGEST    accept exactly the server certificate with this SHA-256 (64 hex\n"   \
-    "                         digits or base64), whatever the trust store says\n"                  \
-    "  --user NAME            user name (also: user@host in the URI, NEO4J_USERNAME)\n"            \
-    "  --password-file FILE   the password is the first line of FILE\n"                            \
-    "  --token-file FILE      bearer (SSO) token: the first line of FILE\n"                        \
-    "  --credentials-file FILE  lines host:port:user:password, one per instance ('*' matches "     \
-    "any\n"                                                                                        \
-    "                         host or port); for Kubernetes Secrets mounted as files\n"            \
-    "  --auth-env PREFIX      read PREFIX_USERNAME, PREFIX_PASSWORD[_FILE], PREFIX_BEARER_TOKEN\n" \
-    "                         [_FILE] instead of NEO4J_*; give it once per URI for one prefix\n"   \
-    "                         per instance\n"                                                      \
-    "  --no-auth              authenticate with scheme \"none\"\n"                                 \
-    "  --bolt LIST            Bolt versions to offer, most preferred first, e.g. 4.4 or\n"         \
-    "                         5.0-5.8,4.4,3 (at most 4, 3 with --manifest)\n"                      \
-    "  --manifest             offer the handshake manifest (Bolt 6.0 needs it); default offer\n"   \
-    "                         with it: 6.0, 5.0-5.8, 4.2-4.4\n"                                    \
-    "  --timeout SECONDS      connect timeout per address and for TLS + handshake + login, and\n"  \
-    "                         receive timeout (default 10)\n"                                      \
-    "Passwords are never accepted on the command line or in the URI (see docs/connections.md).\n"
+    "  --ca-file FILE       trust only the CA certificates in FILE (PEM) for +s\n"                 \
+    "  --cert FILE          client certificate (PEM) for mutual TLS, with --key\n"                 \
+    "  --key FILE           its private key (PEM, not encrypted)\n"                                \
+    "  --pin sha256:DIGEST  accept exactly the server certificate with this SHA-256\n"             \
+    "                       (64 hex digits or base64), whatever the trust store says\n"            \
+    "  --user NAME          user name (also: user@host in the URI, NEO4J_USERNAME)\n"              \
+    "  --password-file FILE the password is the first line of FILE\n"                              \
+    "  --token-file FILE    a bearer (SSO) token is the first line of FILE\n"                      \
+    "  --credentials-file FILE\n"                                                                  \
+    "                       lines host:port:user:password, one per instance ('*'\n"                \
+    "                       matches any host or port): a mounted Kubernetes Secret\n"              \
+    "  --auth-env PREFIX    read PREFIX_USERNAME, PREFIX_PASSWORD[_FILE] and\n"                    \
+    "                       PREFIX_BEARER_TOKEN[_FILE], not NEO4J_*; give it once,\n"              \
+    "                       or once per URI in URI order\n"                                        \
+    "  --no-auth            authenticate with scheme \"none\"\n"                                   \
+    "  --bolt LIST          Bolt versions to offer, most preferred first: 4.4 or\n"                \
+    "                       5.0-5.8,4.4,3 (at most 4; 3 with --manifest)\n"                        \
+    "  --manifest           use the handshake manifest (Bolt 6.0 needs it); it offers\n"           \
+    "                       6.0, 5.0-5.8, 4.2-4.4 unless --bolt says otherwise\n"                  \
+    "  --timeout SECONDS    connect timeout per address, for TLS + handshake + login,\n"           \
+    "                       and receive timeout (default 10)\n"                                    \
+    "Passwords are never read from the command line or the URI: see\n"                             \
+    "docs/connections.md.\n"
 
 /* Initialises o with the defaults. */
 void bv_conn_opts_init(bv_conn_opts *o);

@@ -321,18 +321,17 @@ static void usage(FILE *out)
     fprintf(out,
             "usage: boltdiff ping [options] URI...\n"
             "\n"
-            "Connects to every instance at once and prints, for each: address, negotiated Bolt\n"
-            "version, server agent, version and edition, default database, TLS version and\n"
-            "cipher, certificate subject, issuer, SHA-256 fingerprint and days to expiry,\n"
-            "connect and round-trip latency. Reads only: nothing is changed on any server.\n"
+            "Connects to every instance at once and prints, for each: address, negotiated\n"
+            "Bolt version, server agent, version and edition, default database, TLS version\n"
+            "and cipher, certificate subject, issuer, SHA-256 fingerprint and days to\n"
+            "expiry, connect and round-trip latency. Reads only: nothing is changed.\n"
             "\n"
             "URI: bolt://, bolt+s://, bolt+ssc://, neo4j://, neo4j+s://, neo4j+ssc://\n"
-            "     HOST[:PORT] (default port 7687; IPv6 as [::1]:7687); see docs/connections.md\n"
+            "     then HOST[:PORT] (default port 7687; IPv6 as [::1]:7687)\n"
             "\n"
             "Options:\n"
-            "  --json                 one JSON document on stdout\n"
-            "  -h, --help             this help\n" BV_CONN_OPTIONS_HELP
-            "\n" BOLTDIFF_EXIT_CODES_HELP
+            "  --json               one JSON document on stdout\n"
+            "  -h, --help           this help\n" BV_CONN_OPTIONS_HELP "\n" BOLTDIFF_EXIT_CODES_HELP
             "With several instances the exit code is the worst: 3 before 4.\n");
 }
 

@@ -112,12 +112,12 @@ static void usage(FILE *out)
             "mode on clusters (a standalone 3.5 does not enforce it: only run reads).\n"
             "\n"
             "Options:\n"
-            "  --db NAME              database (Bolt 4.0+; default: the server's default)\n"
-            "  --param NAME=VALUE     query parameter $NAME: an integer if VALUE is one, else a\n"
-            "                         string (repeatable)\n"
-            "  --count-only           print only the number of records\n"
-            "  --fetch N              records per PULL (default 1000; -1 = all at once)\n"
-            "  -h, --help             this help\n" BV_CONN_OPTIONS_HELP
+            "  --db NAME            database (Bolt 4.0+; default: the server's default)\n"
+            "  --param NAME=VALUE   parameter $NAME: an integer if VALUE is one, else a\n"
+            "                       string (repeatable)\n"
+            "  --count-only         print only the number of records\n"
+            "  --fetch N            records per PULL (default 1000; -1 = all at once)\n"
+            "  -h, --help           this help\n" BV_CONN_OPTIONS_HELP
             "\n" BOLTDIFF_EXIT_CODES_HELP);
 }
 

@@ -605,7 +605,7 @@ class Usage(unittest.TestCase):
                      "--credentials-file", "--auth-env", "--timeout", "Exit codes:",
                      "3  connection, TLS or authentication failure"):
             self.assertIn(word, p.stdout)
-        self.assertTrue(all(len(line) <= 100 for line in p.stdout.splitlines()))
+        self.assertTrue(all(len(line) <= 80 for line in p.stdout.splitlines()))
         p = run("--help")
         self.assertRegex(p.stdout, r"\n  ping +connect to every instance")
 
