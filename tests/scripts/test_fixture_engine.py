@@ -5,6 +5,8 @@ in capture order against the 3.5 persona on fixtures/graphs/capture-3.5.22.json,
 records, failures and summaries must equal what the real server sent (values read straight from
 the capture files). Then: the per-version acceptance/rejection matrix, the graph file format,
 mutations, the synthetic generator, the verifier's query shapes and temporal edge cases.
+
+FUZZ_SEED / FUZZ_N (environment) re-run the random-expression test with another seed/size.
 """
 
 import glob
