@@ -104,6 +104,10 @@ int bolt_decode(const bolt_decoder *d, const uint8_t *buf, size_t len, bolt_valu
     if (!d->arena) return BOLT_E_INVAL;
     if (!d->dialect && !(d->flags & (BOLT_DECODE_RAW_STRUCTS | BOLT_DECODE_NO_STRUCTS)))
         return BOLT_E_INVAL;
+    if (len == 0) { /* also keeps NULL + 0 out of the pointer arithmetic below */
+        *out = (bolt_value){0};
+        return BOLT_E_TRUNCATED;
+    }
 
     unsigned max_depth = d->max_depth ? d->max_depth : BOLT_DEFAULT_MAX_DEPTH;
     if (max_depth > BOLT_MAX_DEPTH_LIMIT) max_depth = BOLT_MAX_DEPTH_LIMIT;
@@ -249,7 +253,7 @@ int bolt_decode(const bolt_decoder *d, const uint8_t *buf, size_t len, bolt_valu
         stack[depth++] = (ps_frame){owner, cur, slots_end};
         owner = v;
         cur = items;
-        slots_end = items + slots;
+        slots_end = slots ? items + slots : items; /* NULL + 0 is undefined in C */
     }
 
     next:

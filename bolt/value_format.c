@@ -72,6 +72,10 @@ static void put_string(fmt_out *o, const char *s, size_t n)
 {
     const uint8_t *p = (const uint8_t *)s;
     putc_(o, '"');
+    if (n == 0) { /* s may be NULL: no pointer arithmetic on it */
+        putc_(o, '"');
+        return;
+    }
     size_t run = 0; /* start of the pending run of bytes printed as is */
     size_t i = 0;
     while (i < n) {
