@@ -1,0 +1,31 @@
+/* The catalog of Neo4j 4.0 and 4.1: databases (the RUN names the one measured; SHOW DATABASES
+ * runs on "system"), schema still through db.indexes() / db.constraints(): SHOW INDEXES only
+ * arrived in 4.2. */
+#include "catalog_internal.h"
+
+const bv_catalog bv_catalog_40 = {
+    .line = BV_LINE_40,
+    .name = "4.0-4.1",
+    .multi_database = 1,
+    .components = bv_q_components,
+    /* name, address, role, requestedStatus, currentStatus, error, default */
+    .databases = bv_q_databases,
+    .labels = bv_q_labels,
+    .rel_types = bv_q_rel_types,
+    .prop_keys = bv_q_prop_keys,
+    .count_nodes = bv_q_count_nodes,
+    .count_rels = bv_q_count_rels,
+    .count_label = bv_q_count_label,
+    .count_type = bv_q_count_type,
+    .count_out = bv_q_count_out,
+    .count_in = bv_q_count_in,
+    /* id, name, state, populationPercent, uniqueness, type, entityType, labelsOrTypes,
+     * properties, provider */
+    .indexes = "CALL db.indexes()",
+    /* name, description: the description is parsed as on 3.5 */
+    .constraints = "CALL db.constraints()",
+    .cov_nodes = bv_q_cov_nodes,
+    .cov_rels = bv_q_cov_rels,
+    .node_id_range = bv_q_node_id_range,
+    .rel_id_range = bv_q_rel_id_range,
+};
