@@ -32,6 +32,8 @@ extern "C" {
 #define BV_DEFAULT_RETRIES 3u
 #define BV_MAX_RETRIES 100u
 #define BV_DEFAULT_CONNECT_TIMEOUT_MS 10000u
+#define BV_DEFAULT_PARTITION_SIZE 10000u
+#define BV_MAX_PARTITION_SIZE 10000000u
 #define BV_DEFAULT_PUSH_JOB "boltdiff_verify"
 
 typedef enum bv_format { BV_FORMAT_TEXT = 0, BV_FORMAT_JSON } bv_format;
@@ -61,6 +63,7 @@ typedef struct bv_options {
     unsigned retries;            /* retry budget per task for transient errors / dropped conns */
     uint64_t connect_timeout_ms; /* per connection attempt, TLS and authentication included */
     uint64_t query_timeout_ms;   /* per query; 0 = none (the server's own limit applies) */
+    uint64_t partition_size;     /* internal ids per coverage partition (--partition-size) */
     char *database;              /* database to measure on 4.0+ servers; NULL = default */
     int strict;                  /* ambiguous divergences fail the run like drift */
     /* reports */
