@@ -72,7 +72,6 @@ typedef struct bv_sched bv_sched;
  * server did not send reads as NULL). */
 typedef struct bv_row {
     const bolt_value *record; /* the whole record (LIST), in the server's column order */
-    const bolt_value *fields; /* the column names (LIST of STRING) from RUN SUCCESS */
     const int *map;           /* internal: task column -> record index, -1 when absent */
     size_t column_count;
     char *err; /* a record handler that fails writes a one-line reason here */
@@ -176,8 +175,9 @@ int bv_sched_add_instance(bv_sched *s, const bv_sched_instance_config *ic);
 /* Changes the default database of later tasks (after the inventory learned it). Copied. */
 int bv_sched_set_db(bv_sched *s, size_t inst, const char *db);
 
-/* Queues a task. 0, or a negative code and then done() will NEVER be called: BOLT_E_INVAL,
- * BOLT_E_NOMEM, or the instance's own error once it failed. */
+/* Queues a task; it starts from the loop, so its handler never runs inside this call. 0, or a
+ * negative code and then done() will NEVER be called: BOLT_E_INVAL, BOLT_E_NOMEM, or the
+ * instance's own error once it failed. */
 int bv_sched_submit(bv_sched *s, size_t inst, const bv_task_spec *t);
 
 /* Ends the queued tasks of `group` on instance inst with done(BOLT_E_CANCELED) (e.g. the rest
