@@ -10,6 +10,7 @@
  */
 #include "conn_internal.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -519,6 +520,21 @@ static void on_start(uv_timer_t *t)
     conn_pump(c);
 }
 
+/* libuv writes with write(2): a server that closed its end would kill the process with SIGPIPE
+ * (at 3 a.m., mid-verification) instead of giving EPIPE to on_write. Only a default disposition
+ * is changed; a handler the application installed is left alone. */
+static void ignore_sigpipe(void)
+{
+    struct sigaction old;
+    if (sigaction(SIGPIPE, NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+        struct sigaction sa;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = SIG_IGN;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGPIPE, &sa, NULL);
+    }
+}
+
 int bolt_conn_open(uv_loop_t *loop, const bolt_conn_config *cfg, const bolt_conn_callbacks *cb,
                    bolt_conn **out)
 {
@@ -526,6 +542,7 @@ int bolt_conn_open(uv_loop_t *loop, const bolt_conn_config *cfg, const bolt_conn
         return BOLT_E_INVAL;
     if (cfg->uri->security != BOLT_SEC_PLAIN && !cfg->tls) return BOLT_E_INVAL;
     *out = NULL;
+    ignore_sigpipe();
     bolt_conn *c = bolt_calloc(1, sizeof *c);
     if (!c) return BOLT_E_NOMEM;
     c->loop = loop;

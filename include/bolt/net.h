@@ -209,9 +209,12 @@ typedef struct bolt_conn_callbacks {
     void *ud;
 } bolt_conn_callbacks;
 
-/* Starts connecting; callbacks run from the loop, never from inside this call. On success
- * *out is valid until on_closed returns. Fails only for bad arguments (BOLT_E_INVAL, e.g. a TLS
- * scheme without a tls context) or BOLT_E_NOMEM. */
+/* Starts connecting; callbacks run from the loop, never from inside this call. On success *out
+ * is valid until on_closed returns. Fails only for bad arguments (BOLT_E_INVAL, e.g. a TLS
+ * scheme without a tls context) or BOLT_E_NOMEM.
+ * The first call sets SIGPIPE to SIG_IGN if it still has its default disposition: libuv writes
+ * with write(2), and a server closing its end must be an error (EPIPE), not the death of the
+ * process. A handler installed by the application is left alone. */
 int bolt_conn_open(uv_loop_t *loop, const bolt_conn_config *cfg, const bolt_conn_callbacks *cb,
                    bolt_conn **out);
 /* Polite close: GOODBYE when the session is usable, TLS close_notify, then the socket. Queued

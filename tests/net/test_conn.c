@@ -5,6 +5,7 @@
  * anything takes. Queries are tested in test_conn_query.c. */
 #include <CUnit/Basic.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -257,6 +258,22 @@ static void test_close_before_ready(void)
     client_free(&cl);
 }
 
+static void test_sigpipe_ignored(void)
+{
+    /* A write to a socket the server closed must be EPIPE, not the end of the process. */
+    struct sigaction dfl, now;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(SIGPIPE, &dfl, NULL);
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    client cl;
+    connect_expect(NULL, fs_free_port(), 0, 0, &cl, &loop, 0);
+    CU_ASSERT_EQUAL(sigaction(SIGPIPE, NULL, &now), 0);
+    CU_ASSERT(now.sa_handler == SIG_IGN);
+    client_free(&cl);
+}
+
 static void test_bad_arguments(void)
 {
     uv_loop_t loop;
@@ -337,6 +354,7 @@ int main(void)
     CU_add_test(s, "routing: unreachable reader", test_unreachable_reader);
     CU_add_test(s, "close before ready cancels queued queries", test_close_before_ready);
     CU_add_test(s, "bad arguments", test_bad_arguments);
+    CU_add_test(s, "SIGPIPE cannot kill the process", test_sigpipe_ignored);
     CU_add_test(s, "every allocation failing in turn", test_malloc_failures);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
