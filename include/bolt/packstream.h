@@ -102,7 +102,10 @@ typedef struct bolt_decoder {
  * RAW_STRUCTS or not (a malformed Node is corruption, not an extension). Tags it does not define
  * (unknown ones, and known ones of another version such as 'I' on a legacy connection) fail
  * with BOLT_E_BAD_STRUCT, or with RAW_STRUCTS become BOLT_T_STRUCT with their tag and fields.
- * Without a dialect (RAW_STRUCTS required) every structure is BOLT_T_STRUCT. */
+ * Without a dialect (RAW_STRUCTS required) every structure is BOLT_T_STRUCT.
+ *
+ * Reentrant; never recursive. It keeps its container stack on the C stack (about 24 KB), so
+ * nesting depth cannot exhaust a thread's stack. */
 int bolt_decode(const bolt_decoder *d, const uint8_t *buf, size_t len, bolt_value *out,
                 size_t *consumed);
 
