@@ -365,6 +365,48 @@ static int trim_pair(bv_measurement *b, bv_measurement *t, int quiet, const char
     return rc;
 }
 
+/* The index of the snapshot whose sampled keys the live instances look up, or -1. */
+static long sample_source(const bv_options *o, const bv_result *r)
+{
+    for (size_t i = 0; i < o->instance_count && i < r->instance_count; i++)
+        if (bv_snapshot_is_path(o->instances[i]) && (r->instances[i].m.checks & BV_CHECK_SAMPLE))
+            return (long)i;
+    return -1;
+}
+
+/* The nodes of the snapshot whose keys the live instances will look up must have keys that can
+ * be rebuilt as values (bv_snapshot_key_value); a node whose key cannot be is not compared,
+ * with a note, rather than reported missing everywhere. */
+static int drop_unprobeable(bv_measurement *m, int quiet, const char *name)
+{
+    unsigned char *keep = bolt_malloc(m->sample_count ? m->sample_count : 1);
+    if (!keep) return BOLT_E_NOMEM;
+    bolt_arena a;
+    bolt_arena_init(&a, 1024, 0);
+    int rc = 0;
+    for (size_t i = 0; i < m->sample_count && rc == 0; i++) {
+        bolt_value v;
+        keep[i] = 1;
+        if (is_note(&m->sample[i])) continue;
+        int k = bv_snapshot_key_value(&m->sample[i], &a, &v);
+        if (k == BOLT_E_NOMEM) rc = k;
+        if (k < 0) keep[i] = 0;
+        bolt_arena_reset(&a);
+    }
+    bolt_arena_free(&a);
+    if (rc == 0) {
+        size_t dropped = drop_unkept(m, keep);
+        if (dropped && !quiet)
+            fprintf(stderr,
+                    "boltdiff verify: note: %zu sampled keys of %s cannot be looked up on a live "
+                    "instance (their rendering cannot be turned back into a value): not "
+                    "compared\n",
+                    dropped, name);
+    }
+    bolt_free(keep);
+    return rc;
+}
+
 int bv_snapshot_load_instances(const bv_options *o, bv_result *r, char *err, size_t errlen)
 {
     int loaded = 0;
@@ -411,13 +453,18 @@ int bv_snapshot_load_instances(const bv_options *o, bv_result *r, char *err, siz
             if (trim_pair(&r->instances[0].m, &r->instances[i].m, o->quiet, name) != 0)
                 return fail(err, errlen, BOLT_E_NOMEM, "out of memory");
         }
+    long src = sample_source(o, r);
+    int any_live = 0;
+    for (size_t i = 0; i < o->instance_count; i++)
+        if (!bv_snapshot_is_path(o->instances[i])) any_live = 1;
+    if (src >= 0 && any_live &&
+        drop_unprobeable(&r->instances[src].m, o->quiet, o->instances[src]) != 0)
+        return fail(err, errlen, BOLT_E_NOMEM, "out of memory");
     return loaded;
 }
 
 const bv_measurement *bv_snapshot_sample_source(const bv_options *o, const bv_result *r)
 {
-    for (size_t i = 0; i < o->instance_count && i < r->instance_count; i++)
-        if (bv_snapshot_is_path(o->instances[i]) && (r->instances[i].m.checks & BV_CHECK_SAMPLE))
-            return &r->instances[i].m;
-    return NULL;
+    long i = sample_source(o, r);
+    return i < 0 ? NULL : &r->instances[i].m;
 }

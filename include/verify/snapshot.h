@@ -48,6 +48,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bolt/alloc.h"
+#include "bolt/value.h"
 #include "verify/model.h"
 #include "verify/options.h"
 #include "verify/result.h"
@@ -97,6 +99,15 @@ int bv_snapshot_is_path(const char *instance);
  * (a note on stderr says how many) instead of reporting a false "missing on target".
  * Returns the number of snapshot instances loaded, or a negative code. */
 int bv_snapshot_load_instances(const bv_options *o, bv_result *r, char *err, size_t errlen);
+
+/* The key value of a sampled node of a snapshot, for the live instances to look up: rebuilt
+ * from its canonical rendering (key_text) and accepted only when it renders back to key_text
+ * byte for byte and hashes to key_hash. Keys of every type a live sample can hold are rebuilt
+ * (booleans, integers, floats, strings, bytes, lists, dates, times, local date-times,
+ * durations, points). The value (strings, lists) is allocated in arena a. 0, BOLT_E_NOMEM, or
+ * BOLT_E_UNSUPPORTED (a label-level note entry, or a rendering that cannot be rebuilt).
+ * bv_snapshot_load_instances() already dropped, with a note, the nodes whose keys fail. */
+int bv_snapshot_key_value(const bv_sample_node *n, bolt_arena *a, bolt_value *out);
 
 /* The measurement whose sampled keys every live instance must look up instead of choosing
  * its own sample: the baseline when it is a snapshot, else the first target that is one, else

@@ -7,6 +7,7 @@
  * instances. */
 #include <CUnit/Basic.h>
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -767,6 +768,13 @@ static void test_instances(void)
     bv_measurement m;
     full_measurement(&m);
     m.checks = BV_CHECK_COUNTS | BV_CHECK_SAMPLE;
+    /* real key hashes for the integer keys; the odd string key keeps a made-up one */
+    bv_canon canon = {NULL, 0};
+    for (size_t i = 0; i < m.sample_count; i++)
+        if (m.sample[i].key_prop && !strcmp(m.sample[i].key_prop, "uid")) {
+            bolt_value k = bolt_int(atoi(m.sample[i].key_text));
+            bv_canon_hash128(&canon, &k, &m.sample[i].key_hash, NULL);
+        }
     CU_ASSERT_EQUAL_FATAL(bv_snapshot_write(before, &m, err, sizeof err), 0);
     /* the target sampled one key the baseline did not, and lacks one it has */
     bolt_free(m.sample[0].key_text);
@@ -778,8 +786,14 @@ static void test_instances(void)
     bv_options o;
     bv_result r;
     parse_opts(&o, before, "bolt://localhost:7687", "counts,schema,sample");
+    o.quiet = 1;
     CU_ASSERT_EQUAL_FATAL(bv_result_init(&r, 2), 0);
     CU_ASSERT_EQUAL(bv_snapshot_load_instances(&o, &r, err, sizeof err), 1);
+    /* the key whose hash does not match its text cannot be looked up: dropped, the note entry
+     * (no key property) kept */
+    CU_ASSERT_EQUAL(r.instances[0].m.sample_count, nodes - 1);
+    for (size_t i = 0; i < r.instances[0].m.sample_count; i++)
+        CU_ASSERT_STRING_NOT_EQUAL(r.instances[0].m.sample[i].label, "Odd`label");
     CU_ASSERT_EQUAL(r.instances[0].m.node_count, 4);
     CU_ASSERT_EQUAL(r.instances[1].m.node_count, 0); /* the URI is left to live measuring */
     const bv_unchecked *u = bv_result_find_unchecked(&r, 0, BV_CHECK_SCHEMA);
@@ -794,6 +808,7 @@ static void test_instances(void)
 
     /* a live baseline, a snapshot target: the target's keys are the ones to probe */
     parse_opts(&o, "bolt://localhost:7687", after, "default");
+    o.quiet = 1;
     CU_ASSERT_EQUAL_FATAL(bv_result_init(&r, 2), 0);
     CU_ASSERT_EQUAL(bv_snapshot_load_instances(&o, &r, err, sizeof err), 1);
     CU_ASSERT_PTR_EQUAL(bv_snapshot_sample_source(&o, &r), &r.instances[1].m);
@@ -837,6 +852,146 @@ static void test_instances(void)
     rm_dir(tmpdir);
 }
 
+/* ---- sampled keys rebuilt as values ---------------------------------------------------------- */
+
+static bolt_value st(bolt_value *f, bolt_type type, uint8_t tag, uint32_t n)
+{
+    bolt_value v = {0};
+    v.type = (uint8_t)type;
+    v.tag = tag;
+    v.len = n;
+    v.u.items = f;
+    return v;
+}
+
+/* The node a live sample would have made for key v. */
+static void key_node(const bolt_value *v, bv_sample_node *n, char *text, size_t len)
+{
+    bv_canon c = {NULL, 0};
+    memset(n, 0, sizeof *n);
+    n->label = "L";
+    n->key_prop = "k";
+    CU_ASSERT_FATAL(bv_canon_format(&c, v, text, len) < len);
+    n->key_text = text;
+    CU_ASSERT_EQUAL_FATAL(bv_canon_hash128(&c, v, &n->key_hash, NULL), 0);
+}
+
+static void test_key_values(void)
+{
+    static const uint8_t bytes[] = {0x00, 0xff, 0x10};
+    bolt_value list_items[3], inner[1] = {bolt_int(2)};
+    list_items[0] = bolt_int(1);
+    list_items[1] = bolt_string("a, b]");
+    list_items[2] = bolt_list(inner, 1);
+    bolt_value f[24][4];
+    int i = 0;
+    bolt_value keys[] = {
+        bolt_bool(1),
+        bolt_bool(0),
+        bolt_int(0),
+        bolt_int(-17),
+        bolt_int(INT64_MIN),
+        bolt_int(INT64_MAX),
+        bolt_float(1.5),
+        bolt_float(-0.0),
+        bolt_float(NAN),
+        bolt_float(INFINITY),
+        bolt_float(-INFINITY),
+        bolt_float(1e300),
+        bolt_float(5e-324),
+        bolt_float(0.1),
+        bolt_string(""),
+        bolt_string("SKU-00007"),
+        bolt_string("a\"b\\c\n\t\r\x01\x7f"),
+        bolt_string("Grüße 東京"),
+        bolt_stringn("\xff\xfe", 2), /* not UTF-8: rendered \xNN */
+        bolt_bytesv(bytes, 0),
+        bolt_bytesv(bytes, 3),
+        bolt_list(NULL, 0),
+        bolt_list(list_items, 3),
+        (f[i][0] = bolt_int(18428), st(f[i++], BOLT_T_DATE, 'D', 1)),
+        (f[i][0] = bolt_int(-719529), st(f[i++], BOLT_T_DATE, 'D', 1)), /* year -1 */
+        (f[i][0] = bolt_int(2932897), st(f[i++], BOLT_T_DATE, 'D', 1)), /* year 10000 */
+        (f[i][0] = bolt_int(0), st(f[i++], BOLT_T_LOCAL_TIME, 't', 1)),
+        (f[i][0] = bolt_int(45296123000000), st(f[i++], BOLT_T_LOCAL_TIME, 't', 1)),
+        (f[i][0] = bolt_int(45296000123456), st(f[i++], BOLT_T_LOCAL_TIME, 't', 1)),
+        (f[i][0] = bolt_int(86399999999999), st(f[i++], BOLT_T_LOCAL_TIME, 't', 1)),
+        (f[i][0] = bolt_int(45296000000001), f[i][1] = bolt_int(7200),
+         st(f[i++], BOLT_T_TIME, 'T', 2)),
+        (f[i][0] = bolt_int(0), f[i][1] = bolt_int(-3661), st(f[i++], BOLT_T_TIME, 'T', 2)),
+        (f[i][0] = bolt_int(1), f[i][1] = bolt_int(0), st(f[i++], BOLT_T_TIME, 'T', 2)),
+        (f[i][0] = bolt_int(1592231400), f[i][1] = bolt_int(123),
+         st(f[i++], BOLT_T_LOCAL_DATETIME, 'd', 2)),
+        (f[i][0] = bolt_int(-1), f[i][1] = bolt_int(0), st(f[i++], BOLT_T_LOCAL_DATETIME, 'd', 2)),
+        (f[i][0] = bolt_int(14), f[i][1] = bolt_int(3), f[i][2] = bolt_int(14706),
+         f[i][3] = bolt_int(7), st(f[i++], BOLT_T_DURATION, 'E', 4)),
+        (f[i][0] = bolt_int(0), f[i][1] = bolt_int(0), f[i][2] = bolt_int(-2),
+         f[i][3] = bolt_int(500000000), st(f[i++], BOLT_T_DURATION, 'E', 4)),
+        (f[i][0] = bolt_int(0), f[i][1] = bolt_int(0), f[i][2] = bolt_int(0), f[i][3] = bolt_int(0),
+         st(f[i++], BOLT_T_DURATION, 'E', 4)),
+        (f[i][0] = bolt_int(-14), f[i][1] = bolt_int(-3), f[i][2] = bolt_int(-3600),
+         f[i][3] = bolt_int(0), st(f[i++], BOLT_T_DURATION, 'E', 4)),
+        (f[i][0] = bolt_int(7203), f[i][1] = bolt_float(1.0), f[i][2] = bolt_float(-2.5),
+         st(f[i++], BOLT_T_POINT2D, 'X', 3)),
+        (f[i][0] = bolt_int(4979), f[i][1] = bolt_float(13.4), f[i][2] = bolt_float(52.52),
+         f[i][3] = bolt_float(-0.0), st(f[i++], BOLT_T_POINT3D, 'Y', 4)),
+    };
+    CU_ASSERT_FATAL(i <= 24);
+    bolt_arena a;
+    bolt_arena_init(&a, 256, 0);
+    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+        bv_sample_node n;
+        char text[256];
+        key_node(&keys[k], &n, text, sizeof text);
+        bolt_value back;
+        int rc = bv_snapshot_key_value(&n, &a, &back);
+        if (rc != 0) fprintf(stderr, "key %zu %s: %s\n", k, text, bolt_errname(rc));
+        CU_ASSERT_EQUAL(rc, 0);
+        /* NaN is one NaN for canon; its bits may differ */
+        if (rc == 0 && !(keys[k].type == BOLT_T_FLOAT && keys[k].u.f != keys[k].u.f)) {
+            if (!bolt_value_equal(&keys[k], &back))
+                fprintf(stderr, "key %zu %s differs\n", k, text);
+            CU_ASSERT(bolt_value_equal(&keys[k], &back));
+        }
+        bolt_arena_reset(&a);
+    }
+    /* refused: another hash, renderings that are no key, trailing text, a note entry */
+    bv_sample_node n;
+    char text[64];
+    bolt_value v = bolt_int(17), back;
+    key_node(&v, &n, text, sizeof text);
+    n.key_hash.lo ^= 1;
+    CU_ASSERT_EQUAL(bv_snapshot_key_value(&n, &a, &back), BOLT_E_UNSUPPORTED);
+    const char *bad[] = {
+        "",
+        "null",
+        "17 ",
+        "017",
+        "1.50",
+        "\"open",
+        "bytes(0)",
+        "[1,2]",
+        "[1, 2",
+        "2021-10-31T02:30:00+01:00[Europe/Berlin]",
+        "2020-06-15T14:30:00Z",
+        "P",
+        "PT1.5H",
+        "point({srid: 1, x: 1, y: 2})",
+        "{a: 1}",
+        "99999999999999999999",
+        "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]"};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        n.key_text = (char *)bad[k];
+        int rc = bv_snapshot_key_value(&n, &a, &back);
+        if (rc != BOLT_E_UNSUPPORTED) fprintf(stderr, "accepted key text %s\n", bad[k]);
+        CU_ASSERT_EQUAL(rc, BOLT_E_UNSUPPORTED);
+    }
+    key_node(&v, &n, text, sizeof text);
+    n.key_prop = NULL;
+    CU_ASSERT_EQUAL(bv_snapshot_key_value(&n, &a, &back), BOLT_E_UNSUPPORTED);
+    bolt_arena_free(&a);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return CU_get_error();
@@ -858,6 +1013,7 @@ int main(void)
     CU_add_test(s, "file errors name the path", test_file_errors_name_the_path);
     CU_add_test(s, "malloc failures", test_malloc_failures);
     CU_add_test(s, "snapshots as instances", test_instances);
+    CU_add_test(s, "sampled keys rebuilt as values", test_key_values);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
