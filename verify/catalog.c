@@ -39,6 +39,36 @@ const char bv_q_cov_rels[] = "MATCH ()-[r]->() WHERE id(r) IN range($lo, $hi) "
 const char bv_q_node_id_range[] = "MATCH (n) RETURN min(id(n)) AS lo, max(id(n)) AS hi";
 const char bv_q_rel_id_range[] = "MATCH ()-[r]->() RETURN min(id(r)) AS lo, max(id(r)) AS hi";
 
+/* Sample and full checks (verify/sample.h, docs/sampling.md). The key scan reads the key's
+ * uniqueness index (IS NOT NULL), the windows are NodeByIdSeeks like the coverage partitions,
+ * and the fetch is one unique index seek per key (id seek with --match-by-id). Relationships
+ * are read through pattern COMPREHENSIONS, valid from 3.5 to 5.x (pattern expressions such as
+ * size((n)-->()) are not, on 5); a neighbour is named by [label, key] of each of its keyed
+ * labels ($nk) and by its id (used with --match-by-id only). */
+#define NODE_COLS                                                                                  \
+    "labels(n) AS ls, properties(n) AS ps, "                                                       \
+    "[(n)-[r]->(m) | [type(r), properties(r), "                                                    \
+    "[x IN $nk WHERE x[0] IN labels(m) | [x[0], m[x[1]]]], id(m)]] AS outs, "                      \
+    "[(n)<-[r]-(m) | [type(r), properties(r), "                                                    \
+    "[x IN $nk WHERE x[0] IN labels(m) | [x[0], m[x[1]]]], id(m)]] AS ins"
+const char bv_q_label_id_range[] = "MATCH (n:@1) RETURN min(id(n)) AS lo, max(id(n)) AS hi";
+const char bv_q_sample_keys[] = "MATCH (n:@1) WHERE n.@2 IS NOT NULL RETURN n.@2 AS k";
+const char bv_q_sample_ids[] = "MATCH (n:@1) RETURN id(n) AS k";
+const char bv_q_sample_window_keys[] = "MATCH (n:@1) WHERE id(n) IN range($lo, $hi) "
+                                       "RETURN n.@2 AS k";
+const char bv_q_sample_window_ids[] = "MATCH (n:@1) WHERE id(n) IN range($lo, $hi) "
+                                      "RETURN id(n) AS k";
+const char bv_q_node_fetch[] = "UNWIND $keys AS k MATCH (n:@1 {@2: k}) RETURN k, " NODE_COLS;
+const char bv_q_node_fetch_ids[] = "UNWIND $keys AS k MATCH (n:@1) WHERE id(n) = k "
+                                   "RETURN k, " NODE_COLS;
+const char bv_q_full_range[] = "MATCH (n:@1) WHERE id(n) IN range($lo, $hi) "
+                               "RETURN n.@2 AS k, " NODE_COLS;
+const char bv_q_full_range_ids[] = "MATCH (n:@1) WHERE id(n) IN range($lo, $hi) "
+                                   "RETURN id(n) AS k, " NODE_COLS;
+const char bv_q_full_label[] = "MATCH (n:@1) RETURN n.@2 AS k, " NODE_COLS;
+const char bv_q_full_label_ids[] = "MATCH (n:@1) RETURN id(n) AS k, " NODE_COLS;
+#undef NODE_COLS
+
 /* ---- selection ------------------------------------------------------------------------------ */
 
 const bv_catalog *bv_catalog_get(bv_server_line line)

@@ -20,6 +20,17 @@ extern const char bv_q_cov_nodes[];
 extern const char bv_q_cov_rels[];
 extern const char bv_q_node_id_range[];
 extern const char bv_q_rel_id_range[];
+extern const char bv_q_label_id_range[];
+extern const char bv_q_sample_keys[];
+extern const char bv_q_sample_ids[];
+extern const char bv_q_sample_window_keys[];
+extern const char bv_q_sample_window_ids[];
+extern const char bv_q_node_fetch[];
+extern const char bv_q_node_fetch_ids[];
+extern const char bv_q_full_range[];
+extern const char bv_q_full_range_ids[];
+extern const char bv_q_full_label[];
+extern const char bv_q_full_label_ids[];
 
 extern const bv_catalog bv_catalog_35;
 extern const bv_catalog bv_catalog_40;

@@ -85,6 +85,22 @@ typedef struct bv_catalog {
     const char *rel_id_range;
 
     /* ---- sample / full: entries of the sample and full checks follow ---- */
+    /* verify/sample.h, docs/sampling.md. @1 = label, @2 = its key property; the *_ids forms
+     * use the internal id instead (--match-by-id). */
+    const char *label_id_range;     /* columns lo, hi: a label scan (ids only), not all nodes */
+    const char *sample_keys;        /* column k: every key of the label (the key's index) */
+    const char *sample_ids;         /* column k: every id of the label */
+    const char *sample_window_keys; /* $lo, $hi; column k: keys of the label in an id window */
+    const char *sample_window_ids;
+    /* $keys, $nk ([label, property] of every keyed label); columns k, ls, ps, outs, ins: one
+     * row per node found (bv_node_row) */
+    const char *node_fetch;
+    const char *node_fetch_ids;
+    /* full scan: $nk (+ $lo, $hi for a partition); columns k, ls, ps, outs, ins */
+    const char *full_range;
+    const char *full_range_ids;
+    const char *full_label;
+    const char *full_label_ids;
 } bv_catalog;
 
 /* The catalog of one server line (static storage), or NULL for an out-of-range value. */
