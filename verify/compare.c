@@ -10,6 +10,7 @@
 #include "bolt/alloc.h"
 #include "bolt/error.h"
 #include "compare_internal.h"
+#include "verify/sample.h" /* BV_FULL_NAMES */
 
 /* ---- string builder ------------------------------------------------------------------------ */
 
@@ -480,9 +481,21 @@ static int full_merge(cmp_ctx *c, const char *key, const bv_count *b, const bv_c
     cmp_sb_puts(sb, ")");
     if (sb->oom) return BOLT_E_NOMEM;
     const char *s = cmp_sb_str(sb);
-    return cmp_add(c, BV_CHECK_FULL, BV_SEV_DRIFT, "digest", s, hb ? bv : NULL, ht ? tv : NULL,
-                   "%s: full-scan digest differs (%s on baseline, %s on target)", s,
-                   hb ? bv : "not scanned", ht ? tv : "not scanned");
+    int rc = cmp_add(c, BV_CHECK_FULL, BV_SEV_DRIFT, "digest", s, hb ? bv : NULL, ht ? tv : NULL,
+                     "%s: full-scan digest differs (%s on baseline, %s on target)", s,
+                     hb ? bv : "not scanned", ht ? tv : "not scanned");
+    if (rc < 0 || !hb || !ht) return rc;
+    /* The nodes the bisection kept (verify/sample.h) name the divergent ones, at most
+     * BV_FULL_NAMES per label, explained field by field where their fields were fetched. */
+    size_t more = 0;
+    int named = cmp_nodes(c, BV_CHECK_FULL, c->b->full_nodes, c->b->full_node_count,
+                          c->t->full_nodes, c->t->full_node_count, key, BV_FULL_NAMES, &more);
+    if (named < 0) return named;
+    if (!more) return 0;
+    char n[32];
+    snprintf(n, sizeof n, "%zu", more);
+    return cmp_add(c, BV_CHECK_FULL, BV_SEV_DRIFT, "more_nodes", s, NULL, n,
+                   "%s: and %zu more divergent node%s", s, more, more == 1 ? "" : "s");
 }
 
 static int cmp_full(cmp_ctx *c)

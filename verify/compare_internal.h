@@ -48,6 +48,13 @@ int cmp_add(cmp_ctx *c, unsigned check, bv_severity sev, const char *kind, const
 
 int cmp_schema(cmp_ctx *c);
 int cmp_sample(cmp_ctx *c);
+/* Key-matched node lists (compare_sample.c): the nodes of `label` (NULL: all) in b and t, as
+ * divergences of `check`; a full check (BV_CHECK_FULL) reads a key absent from one list as absent
+ * from that instance. After `limit` divergent keys (0: no limit) the rest are only counted in
+ * *more. Returns the divergent keys reported, or BOLT_E_NOMEM. */
+int cmp_nodes(cmp_ctx *c, unsigned check, const bv_sample_node *b, size_t bn,
+              const bv_sample_node *t, size_t tn, const char *label, size_t limit,
+              size_t *more);
 
 /* Sorted array of pointers to the strings of v (bolt_free the array only). NULL with n > 0
  * means out of memory. */

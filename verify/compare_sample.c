@@ -1,6 +1,18 @@
 /* Sampled nodes: every node sampled on one side is matched on the other by its key (label,
  * key property, canonical key text), compared by node hash, and every mismatch is explained
- * field by field from the per-field hashes and renderings (verify/model.h). */
+ * field by field from the per-field hashes and renderings (verify/model.h). The nodes that the
+ * full check's bisection kept are compared the same way (cmp_nodes, for compare.c's cmp_full).
+ *
+ * DST fall-back hour (verify/canon.h, BV_NOTE_AMBIGUOUS_DST). Zone DateTimes hash by their wall
+ * clock, so the two instants of a fall-back hour hash alike. Such a value is reported:
+ *   - ambiguous when both sides are noted and either was sent in the legacy encoding (its
+ *     rendering says "(ambiguous: ...)"): the instant cannot be told from the wire;
+ *   - drift when both sides were sent with their instant (Bolt 5, 4.4 + utc) and the
+ *     renderings differ: the value moved to the other instant of the hour;
+ *   - as any other value when only one side is noted: a zone DateTime of the fall-back hour
+ *     against anything else is a real difference (another type, zone or wall clock).
+ * The other notes (gap, unknown zone, tz data) can make one stored value hash differently on
+ * one side alone, so a difference with any of them on either side is ambiguous. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,7 +20,8 @@
 #include "bolt/alloc.h"
 #include "bolt/error.h"
 #include "compare_internal.h"
-#include "verify/canon.h" /* BV_NOTE_*, bv_notes_format */
+#include "verify/canon.h"  /* BV_NOTE_*, bv_notes_format */
+#include "verify/sample.h" /* BV_KEY_PROP_ID */
 
 static const char *nz(const char *s)
 {
@@ -32,16 +45,6 @@ static int nodep_cmp(const void *a, const void *b)
     return d ? d : x->missing - y->missing;
 }
 
-static const bv_sample_node **sorted_nodes(const bv_measurement *m)
-{
-    const bv_sample_node **v = bolt_malloc(m->sample_count * sizeof *v);
-    if (!v) return NULL;
-    for (size_t i = 0; i < m->sample_count; i++)
-        v[i] = &m->sample[i];
-    if (m->sample_count > 1) qsort(v, m->sample_count, sizeof *v, nodep_cmp);
-    return v;
-}
-
 static int fieldp_cmp(const void *a, const void *b)
 {
     const bv_field_hash *x = *(const bv_field_hash *const *)a;
@@ -60,9 +63,13 @@ static const bv_field_hash **sorted_fields(const bv_sample_node *n)
     return v;
 }
 
-/* Scratch strings of one node comparison. */
+/* Scratch strings of one node comparison, and what is compared: the check the divergences
+ * belong to, and whether a key absent from one side's list is absent from that instance (a
+ * full scan) or only was not looked up there (a sample). */
 typedef struct node_sb {
     cmp_sb subject, field, bv, tv;
+    unsigned check;
+    int scanned;
 } node_sb;
 
 static void node_subject(cmp_sb *s, const bv_sample_node *n)
@@ -70,6 +77,11 @@ static void node_subject(cmp_sb *s, const bv_sample_node *n)
     cmp_sb_reset(s);
     cmp_sb_puts(s, "(:");
     cmp_sb_name(s, nz(n->label));
+    if (n->key_prop && !strcmp(n->key_prop, BV_KEY_PROP_ID)) {
+        /* matched by internal id (--match-by-id): no property to name */
+        cmp_sb_printf(s, " id %s)", nz(n->key_text));
+        return;
+    }
     cmp_sb_puts(s, " {");
     cmp_sb_name(s, nz(n->key_prop));
     cmp_sb_printf(s, ": %s})", nz(n->key_text));
@@ -183,10 +195,9 @@ static int labels_diff(cmp_ctx *c, node_sb *s, const bv_field_hash *bf, const bv
         if (oom(s)) {
             rc = BOLT_E_NOMEM;
         } else {
-            rc = cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_DRIFT, "labels_changed", subj,
-                         cmp_sb_str(&s->bv), cmp_sb_str(&s->tv),
-                         "%s: labels %s on baseline, %s on target", subj, cmp_sb_str(&s->bv),
-                         cmp_sb_str(&s->tv));
+            rc = cmp_add(c, s->check, BV_SEV_DRIFT, "labels_changed", subj, cmp_sb_str(&s->bv),
+                         cmp_sb_str(&s->tv), "%s: labels %s on baseline, %s on target", subj,
+                         cmp_sb_str(&s->bv), cmp_sb_str(&s->tv));
             (*emitted)++;
         }
     } else {
@@ -207,10 +218,10 @@ static int labels_diff(cmp_ctx *c, node_sb *s, const bv_field_hash *bf, const bv
             }
             const char *l = cmp_sb_str(&s->field);
             if (d < 0)
-                rc = cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_DRIFT, "label_removed", subj, l, NULL,
+                rc = cmp_add(c, s->check, BV_SEV_DRIFT, "label_removed", subj, l, NULL,
                              "%s: label %s missing on target", subj, l);
             else
-                rc = cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_DRIFT, "label_added", subj, NULL, l,
+                rc = cmp_add(c, s->check, BV_SEV_DRIFT, "label_added", subj, NULL, l,
                              "%s: label %s added on target", subj, l);
             (*emitted)++;
         }
@@ -235,9 +246,14 @@ static void rel_signature(cmp_sb *s, const char *name)
     }
 }
 
-/* Any canon note on a differing value makes the difference undecidable (verify/canon.h): the
- * fall-back hour of a legacy DateTime, a spring-forward gap or an unknown zone mean that equal
- * stored values may hash differently. The note names go into the message. */
+/* The notes that make a difference between two values undecidable (see the top of the file):
+ * the fall-back note only when both sides carry it, the others on either side. */
+static unsigned undecidable(unsigned bn, unsigned tn)
+{
+    return (bn & tn & BV_NOTE_AMBIGUOUS_DST) | ((bn | tn) & BV_NOTE_ALL & ~BV_NOTE_AMBIGUOUS_DST);
+}
+
+/* The note names go into the message. */
 static void note_suffix(char *buf, size_t len, unsigned notes)
 {
     buf[0] = '\0';
@@ -247,11 +263,64 @@ static void note_suffix(char *buf, size_t len, unsigned notes)
     snprintf(buf, len, " (undecidable from the wire: %s)", names);
 }
 
+/* The field's name as a subject: "(:Person {uid: 1}).name", or the node and the relationship
+ * signature "-[:KNOWS]->" (in s->field). */
+static void field_subject(node_sb *s, const bv_field_hash *f)
+{
+    cmp_sb_reset(&s->field);
+    if (f->kind == BV_FIELD_RELS) {
+        rel_signature(&s->field, nz(f->name));
+        return;
+    }
+    cmp_sb_printf(&s->field, "%s.", cmp_sb_str(&s->subject));
+    cmp_sb_name(&s->field, nz(f->name));
+}
+
+static int legacy_rendering(const bv_field_hash *f)
+{
+    return f->rendering && strstr(f->rendering, "(ambiguous:") != NULL;
+}
+
+/* Equal hashes, both values in a DST fall-back hour (see the top of the file). */
+static int fallback_hour(cmp_ctx *c, node_sb *s, const bv_field_hash *bf, const bv_field_hash *tf,
+                         int *emitted)
+{
+    if (!(bf->notes & tf->notes & BV_NOTE_AMBIGUOUS_DST) || bf->kind == BV_FIELD_LABELS) return 0;
+    int exact = bf->kind == BV_FIELD_PROPERTY && bf->rendering && tf->rendering &&
+                !legacy_rendering(bf) && !legacy_rendering(tf);
+    if (exact && !strcmp(bf->rendering, tf->rendering)) return 0;
+    value_text(&s->bv, bf);
+    value_text(&s->tv, tf);
+    field_subject(s, bf);
+    if (oom(s)) return BOLT_E_NOMEM;
+    const char *node = cmp_sb_str(&s->subject), *bv = cmp_sb_str(&s->bv), *tv = cmp_sb_str(&s->tv);
+    (*emitted)++;
+    if (exact) {
+        const char *subj = cmp_sb_str(&s->field);
+        return cmp_add(c, s->check, BV_SEV_DRIFT, "property_changed", subj, bv, tv,
+                       "%s: %s on baseline, %s on target (the other instant of the DST "
+                       "fall-back hour)",
+                       subj, bv, tv);
+    }
+    if (bf->kind == BV_FIELD_RELS) {
+        const char *sig = cmp_sb_str(&s->field);
+        return cmp_add(c, s->check, BV_SEV_AMBIGUOUS, "ambiguous_value", node, bv, tv,
+                       "%s %s: same on both sides by wall clock, but a relationship property "
+                       "falls in a DST fall-back hour: its instant cannot be compared",
+                       node, sig);
+    }
+    const char *subj = cmp_sb_str(&s->field);
+    return cmp_add(c, s->check, BV_SEV_AMBIGUOUS, "ambiguous_value", subj, bv, tv,
+                   "%s: %s on baseline, %s on target: same wall clock in a DST fall-back hour, "
+                   "which of its two instants cannot be told from the wire",
+                   subj, bv, tv);
+}
+
 static int field_diff(cmp_ctx *c, node_sb *s, const bv_field_hash *bf, const bv_field_hash *tf,
                       int *emitted)
 {
     const bv_field_hash *f = bf ? bf : tf;
-    if (bf && tf && bv_h128_eq(bf->hash, tf->hash)) return 0;
+    if (bf && tf && bv_h128_eq(bf->hash, tf->hash)) return fallback_hour(c, s, bf, tf, emitted);
     if (f->kind == BV_FIELD_LABELS) return labels_diff(c, s, bf, tf, emitted);
     const char *node = cmp_sb_str(&s->subject);
     cmp_sb_reset(&s->bv);
@@ -260,37 +329,37 @@ static int field_diff(cmp_ctx *c, node_sb *s, const bv_field_hash *bf, const bv_
     if (tf) value_text(&s->tv, tf);
     cmp_sb_reset(&s->field);
     (*emitted)++;
-    if (f->kind == BV_FIELD_RELS) {
-        rel_signature(&s->field, nz(f->name));
-        if (oom(s)) return BOLT_E_NOMEM;
-        const char *sig = cmp_sb_str(&s->field);
-        return cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_DRIFT, "relationships_changed", node,
-                       bf ? cmp_sb_str(&s->bv) : NULL, tf ? cmp_sb_str(&s->tv) : NULL,
-                       "%s %s: %s on baseline, %s on target", node, sig,
-                       bf ? cmp_sb_str(&s->bv) : "none", tf ? cmp_sb_str(&s->tv) : "none");
-    }
-    cmp_sb_printf(&s->field, "%s.", node);
-    cmp_sb_name(&s->field, nz(f->name));
+    field_subject(s, f);
     if (oom(s)) return BOLT_E_NOMEM;
+    char note[128];
+    note_suffix(note, sizeof note, bf && tf ? undecidable(bf->notes, tf->notes) : 0);
+    bv_severity sev = *note ? BV_SEV_AMBIGUOUS : BV_SEV_DRIFT;
+    if (f->kind == BV_FIELD_RELS) {
+        const char *sig = cmp_sb_str(&s->field);
+        return cmp_add(c, s->check, sev, "relationships_changed", node,
+                       bf ? cmp_sb_str(&s->bv) : NULL, tf ? cmp_sb_str(&s->tv) : NULL,
+                       "%s %s: %s on baseline, %s on target%s", node, sig,
+                       bf ? cmp_sb_str(&s->bv) : "none", tf ? cmp_sb_str(&s->tv) : "none", note);
+    }
     const char *subj = cmp_sb_str(&s->field);
     const char *bv = cmp_sb_str(&s->bv), *tv = cmp_sb_str(&s->tv);
     if (!tf)
-        return cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_DRIFT, "property_removed", subj, bv, NULL,
+        return cmp_add(c, s->check, BV_SEV_DRIFT, "property_removed", subj, bv, NULL,
                        "%s: removed on target (was %s)", subj, bv);
     if (!bf)
-        return cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_DRIFT, "property_added", subj, NULL, tv,
+        return cmp_add(c, s->check, BV_SEV_DRIFT, "property_added", subj, NULL, tv,
                        "%s: added on target (%s)", subj, tv);
-    char note[128];
-    note_suffix(note, sizeof note, bf->notes | tf->notes);
-    return cmp_add(c, BV_CHECK_SAMPLE, *note ? BV_SEV_AMBIGUOUS : BV_SEV_DRIFT, "property_changed",
-                   subj, bv, tv, "%s: %s on baseline, %s on target%s", subj, bv, tv, note);
+    return cmp_add(c, s->check, sev, "property_changed", subj, bv, tv,
+                   "%s: %s on baseline, %s on target%s", subj, bv, tv, note);
 }
 
 /* ---- one node ------------------------------------------------------------------------------- */
 
 static int node_diff(cmp_ctx *c, node_sb *s, const bv_sample_node *b, const bv_sample_node *t)
 {
-    if (bv_h128_eq(b->node_hash, t->node_hash)) return 0;
+    /* equal nodes still go through their fields when both carry the fall-back note */
+    if (bv_h128_eq(b->node_hash, t->node_hash) && !(b->notes & t->notes & BV_NOTE_AMBIGUOUS_DST))
+        return 0;
     const bv_field_hash **bf = sorted_fields(b), **tf = sorted_fields(t);
     int rc = 0, emitted = 0;
     if (!bf || !tf) {
@@ -307,19 +376,18 @@ static int node_diff(cmp_ctx *c, node_sb *s, const bv_sample_node *b, const bv_s
         else
             rc = field_diff(c, s, bf[i++], tf[j++], &emitted);
     }
-    if (rc == 0 && emitted == 0) {
+    if (rc == 0 && emitted == 0 && !bv_h128_eq(b->node_hash, t->node_hash)) {
         /* The hashes differ but no field explains why (no fields were kept, or the difference
          * is in what the node hash covers beyond them). Still a difference: say so. */
         char bh[33], th[33];
         bv_h128_format(b->node_hash, bh);
         bv_h128_format(t->node_hash, th);
         char note[128];
-        note_suffix(note, sizeof note, b->notes | t->notes);
+        note_suffix(note, sizeof note, undecidable(b->notes, t->notes));
         const char *subj = cmp_sb_str(&s->subject);
-        rc = cmp_add(c, BV_CHECK_SAMPLE, *note ? BV_SEV_AMBIGUOUS : BV_SEV_DRIFT, "node_changed",
-                     subj, bh, th,
-                     "%s: node hash %s on baseline, %s on target (no field-level detail)%s", subj,
-                     bh, th, note);
+        rc = cmp_add(c, s->check, *note ? BV_SEV_AMBIGUOUS : BV_SEV_DRIFT, "node_changed", subj, bh,
+                     th, "%s: node hash %s on baseline, %s on target (no field-level detail)%s",
+                     subj, bh, th, note);
     }
 out:
     bolt_free(bf);
@@ -328,7 +396,8 @@ out:
 }
 
 /* One key, seen nb times present and mb times "looked up, missing" on the baseline (nt, mt on
- * the target). */
+ * the target). In a full scan (s->scanned) a key absent from one side's list is absent from
+ * that instance, never "not looked up". */
 static int key_group(cmp_ctx *c, node_sb *s, const bv_sample_node *const *bg, size_t bcount,
                      const bv_sample_node *const *tg, size_t tcount)
 {
@@ -346,33 +415,69 @@ static int key_group(cmp_ctx *c, node_sb *s, const bv_sample_node *const *bg, si
         snprintf(tv, sizeof tv, "%zu nodes", nt);
         /* A key that is not unique cannot match one node to one node. The same duplication on
          * both sides is undecidable; a different number of nodes is a difference. */
-        return cmp_add(c, BV_CHECK_SAMPLE, nb == nt ? BV_SEV_AMBIGUOUS : BV_SEV_DRIFT,
-                       "duplicate_key", subj, bv, tv,
-                       "%s: key not unique (%s on baseline, %s on target): nodes not compared",
-                       subj, bv, tv);
+        return cmp_add(
+            c, s->check, nb == nt ? BV_SEV_AMBIGUOUS : BV_SEV_DRIFT, "duplicate_key", subj, bv, tv,
+            "%s: key not unique (%s on baseline, %s on target): nodes not compared", subj, bv, tv);
     }
     if (nb == 1 && nt == 1) return node_diff(c, s, bg[0], tg[0]);
     if (nb == 1)
-        return cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_DRIFT, "missing_node", subj, "present", NULL,
+        return cmp_add(c, s->check, BV_SEV_DRIFT, "missing_node", subj, "present", NULL,
                        "%s: missing on target", subj);
-    if (nt == 1 && mb > 0)
-        return cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_DRIFT, "extra_node", subj, NULL, "present",
+    if (nt == 1 && (mb > 0 || s->scanned))
+        return cmp_add(c, s->check, BV_SEV_DRIFT, "extra_node", subj, NULL, "present",
                        "%s: absent on baseline, present on target", subj);
     if (nt == 1)
-        return cmp_add(c, BV_CHECK_SAMPLE, BV_SEV_INFO, "unmatched_node", subj, NULL, "present",
+        return cmp_add(c, s->check, BV_SEV_INFO, "unmatched_node", subj, NULL, "present",
                        "%s: sampled on target but not looked up on baseline", subj);
     return 0; /* looked up and missing on both sides */
 }
 
-int cmp_sample(cmp_ctx *c)
+/* A label-level note entry (key_prop NULL, verify/model.h): info, once. */
+static int label_note(cmp_ctx *c, node_sb *s, const bv_sample_node *n)
 {
-    const bv_sample_node **b = sorted_nodes(c->b), **t = sorted_nodes(c->t);
-    size_t bn = c->b->sample_count, tn = c->t->sample_count;
+    cmp_sb_reset(&s->subject);
+    cmp_sb_puts(&s->subject, "(:");
+    cmp_sb_name(&s->subject, nz(n->label));
+    cmp_sb_puts(&s->subject, ")");
+    if (oom(s)) return BOLT_E_NOMEM;
+    const char *subj = cmp_sb_str(&s->subject);
+    if (s->check == BV_CHECK_SAMPLE)
+        return cmp_add(c, s->check, BV_SEV_INFO, "not_sampled", subj, NULL, NULL,
+                       "%s: not sampled: %s", subj, nz(n->key_text));
+    return cmp_add(c, s->check, BV_SEV_INFO, "not_named", subj, NULL, NULL, "%s: %s", subj,
+                   nz(n->key_text));
+}
+
+/* The nodes of v (of one label, or all when label is NULL), sorted by identity. */
+static const bv_sample_node **select_nodes(const bv_sample_node *v, size_t n, const char *label,
+                                           size_t *out_n)
+{
+    const bv_sample_node **p = bolt_malloc((n ? n : 1) * sizeof *p);
+    size_t k = 0;
+    if (!p) return NULL;
+    for (size_t i = 0; i < n; i++)
+        if (!label || !strcmp(nz(v[i].label), label)) p[k++] = &v[i];
+    if (k > 1) qsort(p, k, sizeof *p, nodep_cmp);
+    *out_n = k;
+    return p;
+}
+
+int cmp_nodes(cmp_ctx *c, unsigned check, const bv_sample_node *bv, size_t bcount,
+              const bv_sample_node *tv, size_t tcount, const char *label, size_t limit,
+              size_t *more)
+{
+    size_t bn = 0, tn = 0;
+    const bv_sample_node **b = select_nodes(bv, bcount, label, &bn),
+                         **t = select_nodes(tv, tcount, label, &tn);
     node_sb s;
     cmp_sb_init(&s.subject);
     cmp_sb_init(&s.field);
     cmp_sb_init(&s.bv);
     cmp_sb_init(&s.tv);
+    s.check = check;
+    s.scanned = check == BV_CHECK_FULL;
+    size_t named = 0;
+    if (more) *more = 0;
     int rc = 0;
     if (!b || !t) {
         rc = BOLT_E_NOMEM;
@@ -389,7 +494,20 @@ int cmp_sample(cmp_ctx *c)
             i++;
         while (j < tn && !ident_cmp(t[j], key))
             j++;
+        if (!key->key_prop) { /* a note: the baseline's, or the target's when it is its own */
+            rc = label_note(c, &s, key);
+            continue;
+        }
+        size_t before = c->out->len;
         rc = key_group(c, &s, b + i0, i - i0, t + j0, j - j0);
+        if (rc < 0 || c->out->len == before) continue;
+        /* Past the limit a divergent key is only counted: its divergences are taken back. */
+        if (limit && named >= limit) {
+            bv_divergences_truncate(c->out, before);
+            if (more) (*more)++;
+        } else {
+            named++;
+        }
     }
 out:
     cmp_sb_free(&s.subject);
@@ -398,5 +516,12 @@ out:
     cmp_sb_free(&s.tv);
     bolt_free(b);
     bolt_free(t);
-    return rc;
+    return rc < 0 ? rc : (int)named;
+}
+
+int cmp_sample(cmp_ctx *c)
+{
+    int rc = cmp_nodes(c, BV_CHECK_SAMPLE, c->b->sample, c->b->sample_count, c->t->sample,
+                       c->t->sample_count, NULL, 0, NULL);
+    return rc < 0 ? rc : 0;
 }

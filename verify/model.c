@@ -217,6 +217,9 @@ void bv_measurement_free(bv_measurement *m)
     bolt_free(m->sample);
     bv_counts_free(&m->full_labels);
     bolt_free(m->full_digests);
+    for (size_t i = 0; i < m->full_node_count; i++)
+        bv_sample_node_free(&m->full_nodes[i]);
+    bolt_free(m->full_nodes);
     bolt_free(m->source);
     bv_measurement_init(m);
 }

@@ -143,6 +143,9 @@ typedef struct bv_sample_node {
     unsigned notes; /* BV_NOTE_* from canon.h (ambiguous DST ...) */
     int missing;    /* 1: the key was looked up and not found on this instance */
 } bv_sample_node;
+/* An entry whose key_prop is NULL is not a node but a note about its label, reported as info:
+ * in `sample`, the label was not sampled (no key); in `full_nodes`, its divergent nodes were
+ * not all isolated. key_text says why ("no key"). */
 
 typedef struct bv_inventory {
     char *address;      /* as given (no credentials) */
@@ -175,6 +178,11 @@ typedef struct bv_measurement {
     /* full check: per label order-independent digest of every node */
     bv_counts full_labels; /* label -> nodes hashed */
     bv_h128 *full_digests; /* parallel to full_labels.items */
+    /* full check, bisection (verify/sample.h): the nodes of the key-hash buckets whose digests
+     * differed between the baseline and some target, on every instance, so that compare can
+     * name the divergent ones; fields only for the first few */
+    bv_sample_node *full_nodes;
+    size_t full_node_count;
     /* provenance */
     uint64_t seed;
     uint32_t sample_size;
