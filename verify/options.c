@@ -738,7 +738,8 @@ static int check_spelled_out(int argc, char **argv, char *err, size_t errlen)
     return 0;
 }
 
-int bv_options_parse(bv_options *o, int argc, char **argv, char *err, size_t errlen)
+/* single: `boltdiff snapshot` (exactly one instance) instead of `boltdiff verify` (two or more). */
+static int parse(bv_options *o, int argc, char **argv, int single, char *err, size_t errlen)
 {
     bv_options_init(o);
     if (err && errlen) err[0] = '\0';
@@ -771,7 +772,11 @@ int bv_options_parse(bv_options *o, int argc, char **argv, char *err, size_t err
     if (rc == 0 && help) return BV_OPTIONS_HELP;
     if (rc == 0) {
         int n = argc - optind;
-        if (n < 2)
+        if (single && n != 1)
+            rc = fail(err, errlen,
+                      n == 0 ? "expected the URI of the instance" : "expected one instance, got %d",
+                      n);
+        else if (!single && n < 2)
             rc = fail(err, errlen,
                       n == 0 ? "expected a baseline and at least one target instance"
                              : "expected at least one target instance after the baseline");
@@ -793,4 +798,14 @@ int bv_options_parse(bv_options *o, int argc, char **argv, char *err, size_t err
     if (rc == BOLT_E_NOMEM && err && errlen) snprintf(err, errlen, "out of memory");
     if (rc < 0) bv_options_free(o);
     return rc;
+}
+
+int bv_options_parse(bv_options *o, int argc, char **argv, char *err, size_t errlen)
+{
+    return parse(o, argc, argv, 0, err, errlen);
+}
+
+int bv_options_parse_one(bv_options *o, int argc, char **argv, char *err, size_t errlen)
+{
+    return parse(o, argc, argv, 1, err, errlen);
 }

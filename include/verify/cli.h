@@ -28,10 +28,12 @@ int bv_cmd_version(int argc, char **argv);
 int bv_cmd_ping(int argc, char **argv);
 int bv_cmd_query(int argc, char **argv);
 int bv_cmd_verify(int argc, char **argv);
+int bv_cmd_snapshot(int argc, char **argv);
 
 #define BOLTDIFF_COMMANDS {"version", bv_cmd_version, "print the version and the Bolt versions spoken"}, \
     {"ping", bv_cmd_ping, "connect to every instance and report version, TLS and latency"}, \
     {"query", bv_cmd_query, "run one read-only Cypher query and print the records (debugging)"}, \
-    {"verify", bv_cmd_verify, "compare a baseline with targets: counts, schema, sampled content"},
+    {"verify", bv_cmd_verify, "compare a baseline with targets: counts, schema, sampled content"}, \
+    {"snapshot", bv_cmd_snapshot, "measure one instance into a snapshot file that verify accepts"},
 
 #endif

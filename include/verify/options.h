@@ -103,6 +103,9 @@ void bv_options_free(bv_options *o);
 /* Parses argv[1..argc) into *o (initialised here). Returns 0, BV_OPTIONS_HELP, or a negative
  * BOLT_E_* (BOLT_E_INVAL for bad usage, BOLT_E_NOMEM) with a one-line message in err. */
 int bv_options_parse(bv_options *o, int argc, char **argv, char *err, size_t errlen);
+/* The same options with exactly one instance, for `boltdiff snapshot URI -o FILE` (argv[0] is
+ * "snapshot"; verify/cmd_snapshot.c refuses the options that only make sense for a comparison). */
+int bv_options_parse_one(bv_options *o, int argc, char **argv, char *err, size_t errlen);
 
 /* The --help text: usage, every option with its default, exit codes. */
 void bv_options_usage(FILE *out);
