@@ -14,6 +14,7 @@
 #include "cmd_conn.h"
 #include "measure_internal.h"
 #include "verify/cli.h"
+#include "verify/snapshot.h"
 
 /* ---- helpers shared with the check modules -------------------------------------------------- */
 
@@ -491,13 +492,7 @@ static int prepare(measure_run *mr, const bv_options *o, char *err, size_t errle
     for (size_t i = 0; i < o->instance_count; i++) {
         const char *arg = o->instances[i];
         char why[700];
-        if (!strstr(arg, "://")) {
-            /* A snapshot path (verify/options.c): read by the snapshot reader when it exists. */
-            snprintf(err, errlen,
-                     "instance %zu (%.200s): snapshot files are not supported by this build", i,
-                     arg);
-            return BOLT_E_INVAL;
-        }
+        if (bv_snapshot_is_path(arg)) continue; /* loaded by bv_snapshot_load_instances() */
         int rc = bv_target_prepare(c, arg, i, &mr->targets[i], why, sizeof why);
         if (rc) {
             char shown[300];
@@ -536,6 +531,7 @@ static int finish(bv_live *lv)
     for (size_t i = 0; i < lv->count; i++) {
         bv_live_instance *li = &lv->inst[i];
         bv_instance *in = &lv->r->instances[i];
+        if (bv_snapshot_is_path(lv->o->instances[i])) continue; /* as it was read */
         const bv_task_error *e = bv_sched_instance_error(lv->sched, i);
         if (e && in->status != BV_INSTANCE_FAILED &&
             bv_result_fail(lv->r, i, e->exit_class, e->err, "%s", e->message) < 0)
@@ -562,7 +558,7 @@ static int measure_live(measure_run *mr)
     const bv_options *o = lv->o;
     int rc;
     for (size_t i = 0; i < lv->count; i++)
-        inventory_start(lv, i);
+        if (lv->inst[i].live) inventory_start(lv, i);
     if ((rc = run_phase(lv, "connect")) < 0) return rc;
 
     for (size_t i = 0; i < lv->count; i++) {
@@ -605,7 +601,10 @@ int bv_measure_all(const bv_options *o, bv_result *r, bv_progress *progress, cha
     lv->count = o->instance_count;
     lv->partition = o->partition_size ? o->partition_size : BV_DEFAULT_PARTITION_SIZE;
     int64_t now = (int64_t)time(NULL);
-    int rc = prepare(&mr, o, err, errlen);
+    /* Snapshot files stand for instances: loaded here, never measured (verify/snapshot.h). */
+    int rc = bv_snapshot_load_instances(o, r, err, errlen);
+    if (rc > 0) rc = 0;
+    if (rc == 0) rc = prepare(&mr, o, err, errlen);
     if (rc == 0 && !(lv->inst = bolt_calloc(lv->count, sizeof *lv->inst))) rc = BOLT_E_NOMEM;
     if (rc == 0 && uv_loop_init(&mr.loop) != 0) {
         snprintf(err, errlen, "cannot start the event loop");
@@ -626,17 +625,23 @@ int bv_measure_all(const bv_options *o, bv_result *r, bv_progress *progress, cha
     for (size_t i = 0; rc == 0 && i < lv->count; i++) {
         bv_live_instance *li = &lv->inst[i];
         li->index = i;
-        li->live = 1;
         li->m = &r->instances[i].m;
         li->node_total = li->rel_total = -1;
+        const char *src = r->instances[i].source ? r->instances[i].source : "";
+        bv_sched_instance_config ic = {&mr.targets[i].cfg, src, NULL, o->parallel};
+        if (bv_snapshot_is_path(o->instances[i])) {
+            /* still a scheduler instance (indices match the result's), that never gets a task */
+            int k = bv_sched_add_instance(lv->sched, &ic);
+            if (k < 0) rc = k;
+            continue;
+        }
+        li->live = 1;
         li->m->seed = o->seed;
         li->m->sample_size = o->sample_size;
         li->m->measured_at = now;
-        const char *src = r->instances[i].source ? r->instances[i].source : "";
         if (!(li->m->source = bolt_strndup(src, strlen(src))) ||
             !(li->m->inventory.address = bolt_strndup(src, strlen(src))))
             rc = BOLT_E_NOMEM;
-        bv_sched_instance_config ic = {&mr.targets[i].cfg, src, NULL, o->parallel};
         if (rc == 0) {
             int k = bv_sched_add_instance(lv->sched, &ic);
             if (k < 0) rc = k;
