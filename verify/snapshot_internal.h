@@ -28,6 +28,7 @@
     X(COVERAGE, "coverage")                                                                        \
     X(SAMPLE, "sample")                                                                            \
     X(FULL, "full")                                                                                \
+    X(FULL_NODES, "full_nodes")                                                                    \
     X(SEED, "seed")                                                                                \
     X(SAMPLE_SIZE, "sample_size")                                                                  \
     X(SOURCE, "source")                                                                            \
@@ -79,6 +80,7 @@ extern const char *const snap_cov_names[SNAP_COV_COUNT];
 
 /* Positional records (the bulky part of a file: no field names repeated per node):
  *   sample node  [label, key_prop, key_text, key_hash, node_hash, notes, missing, fields]
+ *                (the entries of "sample" and of "full_nodes")
  *   field        [kind, name, hash, rendering, notes]
  *   full entry   [label, nodes, digest] */
 #define SNAP_NODE_LEN 8

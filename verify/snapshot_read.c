@@ -559,15 +559,15 @@ static void rd_node(rd *r, bv_sample_node *s)
     path_pop(r, saved);
 }
 
-static void rd_sample(rd *r, bv_measurement *m)
+static void rd_sample(rd *r, bv_sample_node **nodes, size_t *count)
 {
     size_t n = rd_array(r, SNAP_NODE_MIN);
     if (r->rc || !n) return;
-    if (!(m->sample = rd_alloc(r, n, sizeof *m->sample))) return;
+    if (!(*nodes = rd_alloc(r, n, sizeof **nodes))) return;
     for (size_t i = 0; i < n && !r->rc; i++) {
-        m->sample_count = i + 1;
+        *count = i + 1; /* zeroed: bv_measurement_free() handles a partial node */
         size_t saved = path_push(r, "[%zu]", i);
-        rd_node(r, &m->sample[i]);
+        rd_node(r, &(*nodes)[i]);
         path_pop(r, saved);
     }
 }
@@ -656,10 +656,13 @@ static void top_field(rd *r, int idx, void *ud)
         rd_coverage(r, m);
         break;
     case SNAP_F_SAMPLE:
-        rd_sample(r, m);
+        rd_sample(r, &m->sample, &m->sample_count);
         break;
     case SNAP_F_FULL:
         rd_full(r, m);
+        break;
+    case SNAP_F_FULL_NODES:
+        rd_sample(r, &m->full_nodes, &m->full_node_count);
         break;
     case SNAP_F_SEED:
         m->seed = rd_uint(r, UINT64_MAX, "the seed");

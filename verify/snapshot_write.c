@@ -272,11 +272,19 @@ static void put_coverage(enc *e, const bv_coverage *cov, size_t n)
 
 static void put_sample(enc *e, const bv_sample_node *nodes, size_t n)
 {
+    if (n && !nodes) {
+        enc_fail(e, "sampled nodes are missing");
+        return;
+    }
     put_array(e, n);
     for (size_t i = 0; i < n && !e->rc; i++) {
         const bv_sample_node *s = &nodes[i];
         if (s->notes & ~(unsigned)BV_NOTE_ALL) {
             enc_fail(e, "sampled node %zu: unknown note bits 0x%x", i, s->notes);
+            return;
+        }
+        if (s->field_count && !s->fields) {
+            enc_fail(e, "sampled node %zu: fields are missing", i);
             return;
         }
         put_array(e, SNAP_NODE_LEN);
@@ -373,6 +381,8 @@ int snap_encode_payload(const bv_measurement *m, uint8_t **out, size_t *len, siz
     put_sample(&e, m->sample, m->sample_count);
     put_key(&e, snap_top_names[SNAP_F_FULL]);
     put_full(&e, m);
+    put_key(&e, snap_top_names[SNAP_F_FULL_NODES]);
+    put_sample(&e, m->full_nodes, m->full_node_count);
     put_key(&e, snap_top_names[SNAP_F_SEED]);
     put_uint(&e, m->seed);
     put_key(&e, snap_top_names[SNAP_F_SAMPLE_SIZE]);

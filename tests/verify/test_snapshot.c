@@ -53,6 +53,20 @@ static void full_measurement(bv_measurement *m)
     m->schema[0].detail = vf_strdup("STRING");
     m->schema[1].owner = vf_strdup("constraint_1");
     m->coverage[1].is_relationship = 1;
+    /* full-check bisection nodes: two named nodes and a label note */
+    m->full_nodes = bolt_calloc(3, sizeof *m->full_nodes);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(m->full_nodes);
+    m->full_node_count = 3;
+    m->full_nodes[0].label = vf_strdup("Person");
+    m->full_nodes[0].key_prop = vf_strdup("uid");
+    m->full_nodes[0].key_text = vf_strdup("4");
+    m->full_nodes[0].node_hash = vf_h(404);
+    m->full_nodes[1].label = vf_strdup("Person");
+    m->full_nodes[1].key_prop = vf_strdup("uid");
+    m->full_nodes[1].key_text = vf_strdup("5");
+    m->full_nodes[1].missing = 1;
+    m->full_nodes[2].label = vf_strdup("Company");
+    m->full_nodes[2].key_text = vf_strdup("not all divergent nodes isolated");
 }
 
 /* ---- field-by-field equality (independent of the encoder) ----------------------------------- */
@@ -143,6 +157,9 @@ static int measurement_eq(const bv_measurement *a, const bv_measurement *b)
     SAME(counts_eq(&a->full_labels, &b->full_labels));
     for (size_t i = 0; i < a->full_labels.len; i++)
         SAME(bv_h128_eq(a->full_digests[i], b->full_digests[i]));
+    SAME(a->full_node_count == b->full_node_count);
+    for (size_t i = 0; i < a->full_node_count; i++)
+        SAME(node_eq(&a->full_nodes[i], &b->full_nodes[i]));
     SAME(a->seed == b->seed && a->sample_size == b->sample_size);
     SAME(str_eq(a->source, b->source) && a->measured_at == b->measured_at);
     return 1;
