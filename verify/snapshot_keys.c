@@ -18,6 +18,7 @@
 #include "bolt/alloc.h"
 #include "bolt/error.h"
 #include "verify/canon.h"
+#include "verify/sample.h"
 #include "verify/snapshot.h"
 #include "verify/tzdb.h"
 
@@ -470,4 +471,60 @@ int bv_snapshot_key_value(const bv_sample_node *n, bolt_arena *a, bolt_value *ou
     if (!bv_h128_eq(h, n->key_hash)) return BOLT_E_UNSUPPORTED;
     *out = v;
     return 0;
+}
+
+/* ---- the key lists of a snapshot, for the fetch phase (verify/measure_sample.c) ------------- */
+
+static int keyp_cmp(const void *a, const void *b)
+{
+    const bv_sample_node *x = *(const bv_sample_node *const *)a;
+    const bv_sample_node *y = *(const bv_sample_node *const *)b;
+    int d = strcmp(x->label ? x->label : "", y->label ? y->label : "");
+    if (!d) d = strcmp(x->key_prop, y->key_prop);
+    if (!d) d = strcmp(x->key_text, y->key_text);
+    return d;
+}
+
+static int same_list(const bv_sample_node *a, const bv_sample_node *b)
+{
+    return !strcmp(a->label, b->label) && !strcmp(a->key_prop, b->key_prop);
+}
+
+int bv_snapshot_sample_keys(const bv_measurement *src, bv_sample_keys *keys)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < src->sample_count; i++)
+        if (src->sample[i].label && src->sample[i].key_prop && src->sample[i].key_text) n++;
+    if (!n) return 0;
+    const bv_sample_node **v = bolt_malloc(n * sizeof *v);
+    bolt_value *vals = bolt_malloc(n * sizeof *vals);
+    int rc = v && vals ? 0 : BOLT_E_NOMEM;
+    bolt_arena a;
+    bolt_arena_init(&a, 4096, 0);
+    if (rc == 0) {
+        n = 0;
+        for (size_t i = 0; i < src->sample_count; i++)
+            if (src->sample[i].label && src->sample[i].key_prop && src->sample[i].key_text)
+                v[n++] = &src->sample[i];
+        qsort(v, n, sizeof *v, keyp_cmp);
+    }
+    /* one list per (label, key property); a key sampled twice (not unique) is looked up once;
+     * missing nodes too: a target that has one must say so */
+    for (size_t i = 0; rc == 0 && i < n;) {
+        size_t j = i, got = 0;
+        for (; j < n && same_list(v[i], v[j]); j++) {
+            if (j > i && !strcmp(v[j]->key_text, v[j - 1]->key_text)) continue;
+            int k = bv_snapshot_key_value(v[j], &a, &vals[got]);
+            if (k == BOLT_E_NOMEM) rc = k;
+            if (k == 0) got++; /* a key that cannot be rebuilt is not looked up */
+        }
+        if (rc == 0 && got)
+            rc = bv_sample_keys_add_values(keys, v[i]->label, v[i]->key_prop, vals, got);
+        bolt_arena_reset(&a);
+        i = j;
+    }
+    bolt_arena_free(&a);
+    bolt_free(vals);
+    bolt_free(v);
+    return rc;
 }

@@ -109,6 +109,14 @@ int bv_snapshot_load_instances(const bv_options *o, bv_result *r, char *err, siz
  * bv_snapshot_load_instances() already dropped, with a note, the nodes whose keys fail. */
 int bv_snapshot_key_value(const bv_sample_node *n, bolt_arena *a, bolt_value *out);
 
+/* Appends to keys (verify/sample.h, initialised by the caller) one list per (label, key
+ * property) of src's sampled nodes, missing ones included, each key once, rebuilt with
+ * bv_snapshot_key_value() (a key that cannot be rebuilt is left out). This is what the fetch
+ * phase of the sample check (verify/measure_sample.c) looks up on every live instance when a
+ * snapshot holds the sample. 0, BOLT_E_NOMEM, or BOLT_E_INVAL from bv_sample_keys_add_values. */
+struct bv_sample_keys;
+int bv_snapshot_sample_keys(const bv_measurement *src, struct bv_sample_keys *keys);
+
 /* The measurement whose sampled keys every live instance must look up instead of choosing
  * its own sample: the baseline when it is a snapshot, else the first target that is one, else
  * NULL (no snapshot: the baseline samples live). Call after bv_snapshot_load_instances(). The

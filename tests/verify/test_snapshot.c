@@ -22,6 +22,7 @@
 #include "verify/hash.h"
 #include "verify/options.h"
 #include "verify/result.h"
+#include "verify/sample.h"
 #include "verify/snapshot.h"
 #include "vfixture.h"
 
@@ -1009,6 +1010,65 @@ static void test_key_values(void)
     bolt_arena_free(&a);
 }
 
+/* A sampled node of m with key value v, as the live sample makes it. */
+static void keyed_node(bv_measurement *m, const char *label, const char *prop, bolt_value v,
+                       int missing)
+{
+    char text[128];
+    bv_sample_node tmp;
+    key_node(&v, &tmp, text, sizeof text);
+    bv_sample_node *n = vf_node(m, label, prop, text, 1);
+    n->key_hash = tmp.key_hash;
+    n->missing = missing;
+}
+
+static void test_sample_key_lists(void)
+{
+    bv_measurement m;
+    bv_measurement_init(&m);
+    keyed_node(&m, "Product", "sku", bolt_string("SKU-2"), 0);
+    keyed_node(&m, "Person", "uid", bolt_int(3), 0);
+    keyed_node(&m, "Product", "sku", bolt_string("SKU-1"), 0);
+    keyed_node(&m, "Person", "uid", bolt_int(1), 0);
+    keyed_node(&m, "Person", "uid", bolt_int(1), 0);            /* a key that is not unique: once */
+    keyed_node(&m, "Person", "uid", bolt_int(99), 1);           /* missing there: still looked up */
+    vf_node(&m, "Tag", NULL, "no key", 0);                      /* a note: no key */
+    bv_sample_node *odd = vf_node(&m, "Person", "uid", "7", 0); /* hash does not match */
+    (void)odd;
+    bv_sample_keys k;
+    bv_sample_keys_init(&k);
+    CU_ASSERT_EQUAL_FATAL(bv_snapshot_sample_keys(&m, &k), 0);
+    CU_ASSERT_EQUAL_FATAL(k.len, 2);
+    CU_ASSERT_STRING_EQUAL(k.lists[0].label, "Person");
+    CU_ASSERT_STRING_EQUAL(k.lists[0].prop, "uid");
+    CU_ASSERT_EQUAL_FATAL(k.lists[0].len, 3);
+    int64_t seen = 0;
+    for (size_t i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(k.lists[0].keys[i].type, BOLT_T_INT);
+        seen += k.lists[0].keys[i].u.i;
+    }
+    CU_ASSERT_EQUAL(seen, 1 + 3 + 99);
+    CU_ASSERT_STRING_EQUAL(k.lists[1].label, "Product");
+    CU_ASSERT_EQUAL_FATAL(k.lists[1].len, 2);
+    CU_ASSERT_EQUAL(k.lists[1].keys[0].type, BOLT_T_STRING);
+    bv_sample_keys_free(&k);
+    /* allocation failures leave nothing behind */
+    failalloc_install();
+    for (unsigned long n = 1;; n++) {
+        bv_sample_keys_init(&k);
+        failalloc_arm(n, 0);
+        int rc = bv_snapshot_sample_keys(&m, &k);
+        bv_sample_keys_free(&k);
+        failalloc_arm(0, 0);
+        if (rc == 0) break;
+        CU_ASSERT_EQUAL(rc, BOLT_E_NOMEM);
+        CU_ASSERT_EQUAL(failalloc_live(), 0);
+        if (n > 10000) break;
+    }
+    failalloc_uninstall();
+    bv_measurement_free(&m);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return CU_get_error();
@@ -1031,6 +1091,7 @@ int main(void)
     CU_add_test(s, "malloc failures", test_malloc_failures);
     CU_add_test(s, "snapshots as instances", test_instances);
     CU_add_test(s, "sampled keys rebuilt as values", test_key_values);
+    CU_add_test(s, "sample key lists of a snapshot", test_sample_key_lists);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned failed = CU_get_number_of_failures();
