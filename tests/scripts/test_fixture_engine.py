@@ -343,7 +343,146 @@ class TestCaptures(unittest.TestCase):
             return nodes, rels
         self.assertEqual(content(g), content(ref))
         self.assertEqual(set(g.key_tokens), set(ref.key_tokens))
+        # tokens in the order 3.5 created them (capture 43), properties in the order it reads
+        # them back (the fixture file stores that order)
+        self.assertEqual(g.key_tokens, ref.key_tokens)
+        self.assertEqual(g.key_tokens, _captured_property_keys("43-db-propertyKeys.json"))
+        for nid in g.node_ids():
+            props = g.node_record(nid)[1]
+            k = props.get("uid", props.get("name"))
+            want = next(ref.node_record(n)[1] for n in ref.node_ids()
+                        if ref.node_record(n)[1].get("uid", ref.node_record(n)[1].get("name")) == k)
+            self.assertEqual(list(props), list(want), k)
+        self.assertEqual(sorted(list(g.rel_record(r)[3]) for r in g.rel_ids()),
+                         sorted(list(ref.rel_record(r)[3]) for r in ref.rel_ids()))
 
+
+
+def _captured_property_keys(name):
+    with open(os.path.join(CAPTURES, name)) as fh:
+        conv = json.load(fh)
+    return [e["decoded"]["fields"][0][0] for e in conv["exchanges"]
+            if e["decoded"].get("message") == "RECORD"]
+
+
+class TestPropertyLayout35(unittest.TestCase):
+    """3.5's token order and property read order (store35): the captured nodes, then the rules
+    one by one on small cases worked out by hand from the 3.5 sources."""
+
+    def test_captured_nodes_go_out_in_the_captured_order(self):
+        from fixture import personas as P
+        g = G.Graph("replayed")
+        eng = E.Engine(g, "3.5", allow_writes=True)
+        with open(os.path.join(CAPTURES, "00-setup-graph.json")) as fh:
+            conv = json.load(fh)
+        for e in conv["exchanges"]:
+            if e["decoded"].get("message") == "RUN":
+                q, params, _ = e["decoded"]["fields"]
+                run(eng, q, dec_param(params))
+        with open(os.path.join(CAPTURES, "31-match-all-nodes.json")) as fh:
+            conv = json.load(fh)
+        want = {}
+        for e in conv["exchanges"]:
+            if e["decoded"].get("message") == "RECORD":
+                props = e["decoded"]["fields"][0][0]["fields"][2]
+                want[props.get("uid", props.get("name"))] = list(props)
+        got = {}
+        for n in rows(eng, "MATCH (n) RETURN n"):
+            props = n[0].props
+            got[props.get("uid", props.get("name"))] = list(P.entity_props(props))
+        self.assertEqual(got, want)
+        self.assertEqual(len(want[1]), 30)
+
+    def test_block_sizes(self):
+        from fixture import store35 as S
+        cases = [(True, 1), (0, 1), (2 ** 35 - 1, 1), (2 ** 35, 2), (-1, 2), (1.0, 2),
+                 ("", 1), ("Acme", 1), ("Alice", 2), ("Bø Ñandú", 2), ("abcdefghij" * 4, 4),
+                 ("Grüße, Zürich: 東京 🎉", 1), ("東京", 2), ("x" * 60, 1),
+                 (bytes(range(20)), 3), (bytes([0x80] * 20), 4), (bytes(30), 2),
+                 ([1.5, -0.0, 1e-300], 4), ([1, -1], 3), ([True, False], 1), ([], 1), (["a"], 1),
+                 (V.Date(18263), 1), (V.Date(-1), 2), (V.LocalTime(45296123456789), 2), (V.LocalTime(5), 1),
+                 (V.Time(0, 3600), 2), (V.LocalDateTime(0, 0), 2), (V.DateTime(0, 0, 0), 3),
+                 (V.Duration(1, 2, 3, 4), 4), (V.Point(7203, 1.0, 2.0), 3), (V.Point(9157, 1.0, 2.0, 3.0), 4)]
+        for value, blocks in cases:
+            self.assertEqual(S.property_blocks(value), blocks, repr(value))
+
+    def test_map_orders(self):
+        from fixture import store35 as S
+        # up to 4 keys a Scala Map keeps source order; role/from share no bucket of 16
+        self.assertEqual(S.literal_map_order(["role", "from"]), ["role", "from"])
+        self.assertEqual(S.literal_map_order(["since", "weight", "tags"]), ["weight", "since", "tags"])
+        # 5+ keys: the hash trie decides who comes first inside a HashMap bucket (capture 43:
+        # i_min, lt and p_cart share bucket 8 of 64 and got their tokens in this order)
+        setup = ["uid", "name", "s_empty", "s_utf8", "i_small", "i_neg", "i_big", "i_near_max", "i_min",
+                 "f_pi", "f_negzero", "f_tiny", "f_big", "b_true", "b_false", "d", "t", "lt", "dt_offset",
+                 "dt_zone", "dt_zone_fallback", "dt_zone_fallback_late", "ldt", "dur", "dur_neg", "p_cart",
+                 "p_cart3", "p_wgs", "p_wgs3", "bytes"]
+        self.assertEqual([k for k in S.literal_map_order(setup) if k in ("i_min", "lt", "p_cart")],
+                         ["p_cart", "lt", "i_min"])
+        # a parameter map is a HashMap(n, 1): 2 buckets for 2 keys, "b" (98) before "a" (97)
+        self.assertEqual(S.param_map_order(["a", "b"]), ["b", "a"])
+        self.assertEqual(S.literal_map_order(["a", "b"]), ["a", "b"])
+
+    def test_eclipse_collections_orders(self):
+        from fixture import store35 as S
+        m = S.EcLongKeyMap()
+        for k in [1, 0] + list(range(30, 44)):
+            m.put(k)
+        # sentinels first, then slots: 32 keys wrap round a 32-slot table
+        self.assertEqual(list(m), [0, 1] + list(range(32, 44)) + [30, 31])
+        m = S.EcLongKeyMap()
+        for k in (18, 2):
+            m.put(k)
+        self.assertEqual(list(m), [18, 2])          # 18 took slot 2, 2 probes on to slot 3
+        self.assertTrue(m.remove(18))
+        m.put(34)                                    # reuses the REMOVED slot 2
+        self.assertEqual(list(m), [34, 2])
+        s = S.EcLongSet()
+        for k in (40, 5, 3):
+            s.add(k)
+        self.assertEqual(list(s)[:2], [3, 5])        # 0..31 from the bitmap, ascending
+        self.assertEqual(sorted(s), [3, 5, 40])
+
+    def test_chain_rules(self):
+        from fixture import store35 as S
+        c = S.PropertyChain()
+        for tok, n in ((0, 1), (1, 2), (2, 1), (3, 2), (4, 2)):
+            c.set(tok, n)
+        # [0,1,2] filled the first record; 3 opened a record that became the first; 4 fit there
+        self.assertEqual(c.records, [[[3, 2], [4, 2]], [[0, 1], [1, 2], [2, 1]]])
+        c.set(5, 1)
+        self.assertEqual(c.tokens()[0], 5)           # no room anywhere: a new first record
+        c.remove(0)                                  # the record's last block fills the hole
+        self.assertEqual(c.records[-1], [[2, 1], [1, 2]])
+        c.remove(5)                                  # an emptied record leaves the chain
+        self.assertEqual(c.tokens(), [3, 4, 2, 1])
+        c.set(6, 1)                                  # room in the LAST record that has some
+        self.assertEqual(c.tokens(), [3, 4, 2, 1, 6])
+        c.set(2, 2)                                  # grown: no room in its own record any more,
+        self.assertEqual(c.tokens(), [2, 3, 4, 6, 1])  # and 6 moved into its place
+
+    def test_transactions_reorder_like_35(self):
+        g = G.Graph("t")
+        eng = E.Engine(g, "3.5", allow_writes=True)
+
+        def keys():
+            return list(rows(eng, "MATCH (n:X) RETURN n")[0][0].props)
+        run(eng, "CREATE (n:X {a: 1, b: 2.5, c: 'x'})")
+        self.assertEqual(keys(), ["a", "b", "c"])
+        run(eng, "MATCH (n:X) SET n.d = 1.5, n.e = 2.5")
+        self.assertEqual(keys(), ["d", "e", "a", "b", "c"])
+        tx = eng.begin()
+        got = list(tx.run("MATCH (n:X) SET n.c = 7 REMOVE n.d RETURN n").records)
+        self.assertEqual(list(got[0][0].props), ["c", "e", "a", "b"])   # tx state first
+        tx.rollback()
+        self.assertEqual(keys(), ["d", "e", "a", "b", "c"])
+        tx = eng.begin()
+        list(tx.run("MATCH (n:X) SET n.c = 7 REMOVE n.d").records)
+        tx.commit()
+        self.assertEqual(keys(), ["e", "a", "b", "c"])
+        run(eng, "MATCH (n:X) REMOVE n.a")
+        self.assertEqual(keys(), ["e", "c", "b"])
+        self.assertEqual(g.key_tokens, ["a", "b", "c", "d", "e"])
 
 
 # ---------------------------------------------------------------------------------- dialects
