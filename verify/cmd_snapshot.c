@@ -6,7 +6,13 @@
  * possible on that server (then it is left out of the file, with a warning): a check that
  * failed on a connection or server error fails the command (exit 3 or 4) and writes nothing,
  * because a nightly job comparing against a silently partial baseline would prove less than it
- * claims. */
+ * claims.
+ *
+ * --sample-from OLD.snap makes the live instance look up the keys OLD sampled instead of
+ * choosing its own, so that two snapshots compare node for node (a node deleted since OLD is
+ * then recorded as missing, where an independent sample would simply not contain it). It is
+ * run as a verify of OLD (baseline, loaded) against the URI (measured), and the URI's
+ * measurement is what is written. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -42,6 +48,9 @@ static void usage(FILE *out)
             "\n"
             "Options:\n"
             "  -o, --output FILE       the snapshot file to write (required)\n"
+            "      --sample-from OLD   look up the nodes OLD (a snapshot) sampled instead of\n"
+            "                          choosing a sample, so that OLD and FILE compare node\n"
+            "                          for node (give the --key options OLD was taken with)\n"
             "  -q, --quiet             no progress bar and no summary line\n"
             "  -h, --help              this help\n"
             "\n"
@@ -142,9 +151,9 @@ static void check_names(unsigned bits, char *buf, size_t len)
 
 /* After measuring: 0 when the snapshot may be written, else the exit code, with the reason
  * printed. Checks that are not possible on this server are only warned about. */
-static int judge(const bv_result *r, const bv_options *o)
+static int judge(const bv_result *r, size_t mi, const bv_options *o)
 {
-    const bv_instance *in = &r->instances[0];
+    const bv_instance *in = &r->instances[mi];
     if (in->status == BV_INSTANCE_FAILED) {
         fprintf(stderr, "boltdiff snapshot: %s: %s; no snapshot written\n", in->source,
                 in->error ? in->error : "failed");
@@ -168,10 +177,59 @@ static int judge(const bv_result *r, const bv_options *o)
     return code;
 }
 
+/* Takes --sample-from FILE (or --sample-from=FILE) out of argv, which is then parsed as verify's
+ * options. Stops at "--". 0, or -1 when the option has no value. */
+static int take_sample_from(int *argc, char **argv, const char **from)
+{
+    int w = 1;
+    for (int i = 1; i < *argc; i++) {
+        const char *a = argv[i];
+        if (!strcmp(a, "--")) {
+            while (i < *argc)
+                argv[w++] = argv[i++];
+            break;
+        }
+        if (!strncmp(a, "--sample-from=", 14)) {
+            *from = a + 14;
+            continue;
+        }
+        if (!strcmp(a, "--sample-from")) {
+            if (i + 1 >= *argc) return -1;
+            *from = argv[++i];
+            continue;
+        }
+        argv[w++] = argv[i];
+    }
+    *argc = w;
+    argv[w] = NULL;
+    return 0;
+}
+
+/* o gets the --sample-from snapshot as instance 0 (a baseline, loaded) before the URI. */
+static int prepend_instance(bv_options *o, const char *path)
+{
+    char **v = bolt_realloc(o->instances, (o->instance_count + 1) * sizeof *v);
+    if (!v) return BOLT_E_NOMEM;
+    o->instances = v;
+    char *p = bolt_strndup(path, strlen(path));
+    if (!p) return BOLT_E_NOMEM;
+    memmove(v + 1, v, o->instance_count * sizeof *v);
+    v[0] = p;
+    o->instance_count++;
+    return 0;
+}
+
 int bv_cmd_snapshot(int argc, char **argv)
 {
     bv_options o;
     char err[1024];
+    const char *from = NULL;
+    /* argv is the process's own: rewriting it in place is allowed */
+    if (take_sample_from(&argc, argv, &from) != 0) {
+        fprintf(stderr, "boltdiff snapshot: --sample-from needs a value (see 'boltdiff snapshot "
+                        "--help')\n");
+        return BV_EXIT_USAGE;
+    }
     int rc = bv_options_parse_one(&o, argc, argv, err, sizeof err);
     if (rc == BV_OPTIONS_HELP) {
         usage(stdout);
@@ -191,6 +249,10 @@ int bv_cmd_snapshot(int argc, char **argv)
                  o.instances[0]);
     else if (!o.output)
         snprintf(err, sizeof err, "-o FILE is required: the snapshot file to write");
+    else if (from && (!*from || !bv_snapshot_is_path(from)))
+        snprintf(err, sizeof err, "--sample-from: expected a snapshot file, got '%s'", from);
+    else if (from && access(from, R_OK) != 0)
+        snprintf(err, sizeof err, "--sample-from %.400s: %s", from, strerror(errno));
     else if (check_destination(o.output, err, sizeof err) == 0)
         err[0] = '\0';
     if (err[0]) {
@@ -205,7 +267,10 @@ int bv_cmd_snapshot(int argc, char **argv)
     bv_result r;
     char shown[1024];
     bv_source_display(o.instances[0], shown, sizeof shown);
-    if ((rc = bv_result_init(&r, 2)) == 0) rc = bv_result_set_source(&r, 0, shown);
+    size_t mi = from ? 1 : 0; /* the measured instance */
+    if ((rc = bv_result_init(&r, 2)) == 0) rc = bv_result_set_source(&r, mi, shown);
+    if (rc == 0 && from && (rc = bv_result_set_source(&r, 0, from)) == 0)
+        rc = prepend_instance(&o, from);
     if (rc != 0) {
         fprintf(stderr, "boltdiff snapshot: %s\n", bolt_strerror(rc));
         bv_result_free(&r);
@@ -221,9 +286,15 @@ int bv_cmd_snapshot(int argc, char **argv)
         fprintf(stderr, "boltdiff snapshot: %s\n", err);
         code = exit_for(rc);
     } else {
-        code = judge(&r, &o);
+        code = judge(&r, mi, &o);
     }
-    bv_measurement *m = &r.instances[0].m;
+    if (code == BV_EXIT_OK && from && !(r.instances[0].m.checks & BV_CHECK_SAMPLE) &&
+        (o.checks & BV_CHECK_SAMPLE)) {
+        fprintf(stderr, "boltdiff snapshot: --sample-from %s: the snapshot holds no sample\n",
+                from);
+        code = BV_EXIT_USAGE;
+    }
+    bv_measurement *m = &r.instances[mi].m;
     if (code == BV_EXIT_OK) {
         /* what the stage left unset, the snapshot still records */
         if (!m->seed) m->seed = o.seed;

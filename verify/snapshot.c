@@ -355,7 +355,7 @@ static int trim_pair(bv_measurement *b, bv_measurement *t, int quiet, const char
         size_t db = drop_unkept(b, kb), dt = drop_unkept(t, kt);
         if ((db || dt) && !quiet)
             fprintf(stderr,
-                    "boltdiff verify: note: the baseline snapshot and %s sampled different "
+                    "boltdiff: note: the baseline snapshot and %s sampled different "
                     "keys: comparing the %zu they share (%zu only in the baseline, %zu only in "
                     "the target are not compared)\n",
                     tname, b->sample_count, db, dt);
@@ -398,7 +398,7 @@ static int drop_unprobeable(bv_measurement *m, int quiet, const char *name)
         size_t dropped = drop_unkept(m, keep);
         if (dropped && !quiet)
             fprintf(stderr,
-                    "boltdiff verify: note: %zu sampled keys of %s cannot be looked up on a live "
+                    "boltdiff: note: %zu sampled keys of %s cannot be looked up on a live "
                     "instance (their rendering cannot be turned back into a value): not "
                     "compared\n",
                     dropped, name);
