@@ -17,6 +17,27 @@
 #include "snapshot_internal.h"
 #include "verify/hash.h"
 
+void snap_printable(char *out, size_t len, const char *s, size_t n)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t w = 0;
+    if (!len) return;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        int plain = c >= 0x20 && c != 0x7f && c != '\\';
+        if (w + (plain ? 1 : 4) >= len) break;
+        if (plain) {
+            out[w++] = (char)c;
+        } else {
+            out[w++] = '\\';
+            out[w++] = 'x';
+            out[w++] = hex[c >> 4];
+            out[w++] = hex[c & 15];
+        }
+    }
+    out[w] = '\0';
+}
+
 /* ---- header -------------------------------------------------------------------------------- */
 
 static void put_be(uint8_t *p, uint64_t v, size_t n)
@@ -149,18 +170,20 @@ static char *dir_of(const char *path)
 
 int bv_snapshot_write(const char *path, const bv_measurement *m, char *err, size_t errlen)
 {
+    char shown[512];
+    SNAP_SHOW(shown, path);
     uint8_t *buf;
     size_t len;
     char why[400];
     int rc = bv_snapshot_encode(m, &buf, &len, why, sizeof why);
-    if (rc) return fail(err, errlen, rc, "%s: %s", path, why);
+    if (rc) return fail(err, errlen, rc, "%s: %s", shown, why);
     char *dir = dir_of(path);
     size_t n = strlen(path) + 32;
     char *tmp = dir ? bolt_malloc(n) : NULL;
     if (!tmp) {
         bolt_free(dir);
         bolt_free(buf);
-        return fail(err, errlen, BOLT_E_NOMEM, "%s: out of memory", path);
+        return fail(err, errlen, BOLT_E_NOMEM, "%s: out of memory", shown);
     }
     /* Same directory as the destination: rename() is atomic only within one file system. The
      * name starts with '.' so that a glob over the directory does not pick it up. */
@@ -202,34 +225,36 @@ int bv_snapshot_write(const char *path, const bv_measurement *m, char *err, size
     bolt_free(dir);
     bolt_free(buf);
     if (saved)
-        return fail(err, errlen, BOLT_E_IO, "%s: cannot %s it: %s", path, step, strerror(saved));
+        return fail(err, errlen, BOLT_E_IO, "%s: cannot %s it: %s", shown, step, strerror(saved));
     return 0;
 }
 
 int bv_snapshot_read(const char *path, bv_measurement *m, char *err, size_t errlen)
 {
+    char shown[512];
+    SNAP_SHOW(shown, path);
     bv_measurement_init(m);
     int fd = open(path, O_RDONLY);
-    if (fd < 0) return fail(err, errlen, BOLT_E_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (fd < 0) return fail(err, errlen, BOLT_E_IO, "%s: cannot open: %s", shown, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return fail(err, errlen, BOLT_E_IO, "%s: cannot read: %s", path, strerror(e));
+        return fail(err, errlen, BOLT_E_IO, "%s: cannot read: %s", shown, strerror(e));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return fail(err, errlen, BOLT_E_SNAPSHOT, "%s: not a regular file: not a snapshot", path);
+        return fail(err, errlen, BOLT_E_SNAPSHOT, "%s: not a regular file: not a snapshot", shown);
     }
     if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX / 2) {
         close(fd);
-        return fail(err, errlen, BOLT_E_SNAPSHOT, "%s: too large to be a snapshot", path);
+        return fail(err, errlen, BOLT_E_SNAPSHOT, "%s: too large to be a snapshot", shown);
     }
     size_t size = (size_t)st.st_size;
     uint8_t *buf = bolt_malloc(size ? size : 1);
     if (!buf) {
         close(fd);
-        return fail(err, errlen, BOLT_E_NOMEM, "%s: out of memory", path);
+        return fail(err, errlen, BOLT_E_NOMEM, "%s: out of memory", shown);
     }
     /* Reads what fstat announced; a file that changes meanwhile is judged by what was read
      * (the length and the checksum in its header catch it). */
@@ -241,7 +266,7 @@ int bv_snapshot_read(const char *path, bv_measurement *m, char *err, size_t errl
             int e = errno;
             close(fd);
             bolt_free(buf);
-            return fail(err, errlen, BOLT_E_IO, "%s: cannot read: %s", path, strerror(e));
+            return fail(err, errlen, BOLT_E_IO, "%s: cannot read: %s", shown, strerror(e));
         }
         if (r == 0) break;
         got += (size_t)r;
@@ -250,7 +275,7 @@ int bv_snapshot_read(const char *path, bv_measurement *m, char *err, size_t errl
     char why[400];
     int rc = bv_snapshot_decode(buf, got, m, why, sizeof why);
     bolt_free(buf);
-    if (rc) return fail(err, errlen, rc, "%s: %s", path, why);
+    if (rc) return fail(err, errlen, rc, "%s: %s", shown, why);
     return 0;
 }
 
@@ -413,14 +438,16 @@ int bv_snapshot_load_instances(const bv_options *o, bv_result *r, char *err, siz
     for (size_t i = 0; i < o->instance_count && i < r->instance_count; i++) {
         const char *arg = o->instances[i];
         if (!bv_snapshot_is_path(arg)) continue;
+        char shown[512];
+        SNAP_SHOW(shown, arg);
         struct stat st;
         if (stat(arg, &st) != 0) {
             if (errno == ENOENT || errno == ENOTDIR)
                 return fail(err, errlen, BOLT_E_INVAL,
                             "instance %zu (%s): '%s' is neither a URI (like bolt://host:7687) "
                             "nor an existing snapshot file",
-                            i, role(i), arg);
-            return fail(err, errlen, BOLT_E_IO, "instance %zu (%s): %s: %s", i, role(i), arg,
+                            i, role(i), shown);
+            return fail(err, errlen, BOLT_E_IO, "instance %zu (%s): %s: %s", i, role(i), shown,
                         strerror(errno));
         }
         bv_measurement m;
@@ -448,8 +475,8 @@ int bv_snapshot_load_instances(const bv_options *o, bv_result *r, char *err, siz
             if (!bv_snapshot_is_path(o->instances[i]) ||
                 !(r->instances[i].m.checks & BV_CHECK_SAMPLE))
                 continue;
-            char name[300];
-            snprintf(name, sizeof name, "target %zu (%s)", i, o->instances[i]);
+            char name[600], shown[512];
+            snprintf(name, sizeof name, "target %zu (%s)", i, SNAP_SHOW(shown, o->instances[i]));
             if (trim_pair(&r->instances[0].m, &r->instances[i].m, o->quiet, name) != 0)
                 return fail(err, errlen, BOLT_E_NOMEM, "out of memory");
         }
@@ -457,8 +484,9 @@ int bv_snapshot_load_instances(const bv_options *o, bv_result *r, char *err, siz
     int any_live = 0;
     for (size_t i = 0; i < o->instance_count; i++)
         if (!bv_snapshot_is_path(o->instances[i])) any_live = 1;
+    char shown[512];
     if (src >= 0 && any_live &&
-        drop_unprobeable(&r->instances[src].m, o->quiet, o->instances[src]) != 0)
+        drop_unprobeable(&r->instances[src].m, o->quiet, SNAP_SHOW(shown, o->instances[src])) != 0)
         return fail(err, errlen, BOLT_E_NOMEM, "out of memory");
     return loaded;
 }

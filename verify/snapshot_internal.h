@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "verify/model.h"
 
@@ -86,6 +87,12 @@ extern const char *const snap_cov_names[SNAP_COV_COUNT];
 #define SNAP_NODE_LEN 8
 #define SNAP_FIELD_LEN 5
 #define SNAP_FULL_LEN 3
+
+/* s[0..n) for a one-line message: control characters, DEL and backslash as \xNN, at most len
+ * bytes with the NUL (cut short when needed). Text from a file or a server never breaks a line. */
+void snap_printable(char *out, size_t len, const char *s, size_t n);
+/* The same for a NUL-terminated string, into a static-size buffer of the caller. */
+#define SNAP_SHOW(buf, s) (snap_printable((buf), sizeof(buf), (s), strlen(s)), (buf))
 
 /* The payload (no header) of m, appended to a buffer grown with bolt_realloc: *out, *len.
  * 0, BOLT_E_NOMEM or BOLT_E_INVAL (with err). */

@@ -350,7 +350,9 @@ static void rd_fields(rd *r, const char *const *names, int count, field_fn field
         for (int j = 0; j < count; j++)
             if (strlen(names[j]) == klen && !memcmp(names[j], k, klen)) idx = j;
         if (idx < 0) {
-            rd_fail(r, BOLT_E_SNAPSHOT, "unknown field '%.*s'", (int)(klen > 48 ? 48 : klen), k);
+            char shown[64];
+            snap_printable(shown, sizeof shown, k, klen);
+            rd_fail(r, BOLT_E_SNAPSHOT, "unknown field '%s'", shown);
             return;
         }
         if (seen & (1u << idx)) {
@@ -399,7 +401,8 @@ static void rd_counts(rd *r, bv_counts *c)
         if (!k) return;
         c->items[i].key = k;
         c->len = i + 1;
-        size_t saved = path_push(r, "['%.40s']", k);
+        char shown[48];
+        size_t saved = path_push(r, "['%s']", SNAP_SHOW(shown, k));
         c->items[i].count = rd_int(r, 1, "the count");
         if (i && strcmp(c->items[i - 1].key, k) >= 0)
             rd_fail(r, BOLT_E_SNAPSHOT, "keys are not in ascending order (or repeated)");

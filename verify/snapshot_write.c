@@ -173,7 +173,8 @@ static void put_counts(enc *e, const bv_counts *c, const char *what)
             return;
         }
         if (c->items[i].count < 0) {
-            enc_fail(e, "%s: negative count for '%.64s'", what, c->items[i].key);
+            char shown[72];
+            enc_fail(e, "%s: negative count for '%s'", what, SNAP_SHOW(shown, c->items[i].key));
             return;
         }
     }
@@ -188,7 +189,8 @@ static void put_counts(enc *e, const bv_counts *c, const char *what)
         qsort(v, c->len, sizeof *v, countp_cmp);
         for (size_t i = 1; i < c->len; i++)
             if (!strcmp(v[i - 1]->key, v[i]->key)) {
-                enc_fail(e, "%s: key '%.64s' appears twice", what, v[i]->key);
+                char shown[72];
+                enc_fail(e, "%s: key '%s' appears twice", what, SNAP_SHOW(shown, v[i]->key));
                 break;
             }
     }

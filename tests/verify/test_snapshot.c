@@ -51,7 +51,9 @@ static void full_measurement(bv_measurement *m)
     m->source = vf_strdup("neo4j+s://prod.example.com:7687");
     m->measured_at = -1; /* before 1970: a signed field */
     m->inventory.address = vf_strdup("prod.example.com:7687");
+    bolt_free(m->schema[0].detail);
     m->schema[0].detail = vf_strdup("STRING");
+    bolt_free(m->schema[1].owner);
     m->schema[1].owner = vf_strdup("constraint_1");
     m->coverage[1].is_relationship = 1;
     /* full-check bisection nodes: two named nodes and a label note */
@@ -523,6 +525,8 @@ static void test_corrupt_payloads(void)
         {"key not a string", P(0x81, 0x01, 0x01), "expected a string"},
         {"str32 past the end", P(0x81, 0xdb, 0x7f, 0xff, 0xff, 0xff, 'c'), "runs past the end"},
         {"reserved type", P(0x81, 0xa5, 'c', 'a', 'n', 'o', 'n', 0xc1), "reserved type"},
+        /* text from the file in a message is escaped: still one line */
+        {"newline in a field name", P(0x81, 0xa3, 'a', '\n', 'b', 0x00), "unknown field 'a\\x0ab'"},
 #undef P
     };
     char err[300];
