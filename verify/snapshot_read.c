@@ -1,9 +1,9 @@
 /* Snapshot payload reader: a bounded msgpack cursor over the payload bytes.
  *
  * Why not msgpack-c's unpacker: msgpack_unpack_next() allocates n * sizeof(msgpack_object)
- * from its zone as soon as it reads an array or map header, before any element, so a 5-byte
- * payload "dd ff ff ff ff" asks for about 100 GB; and its zone calls malloc() directly, out
- * of reach of bolt/alloc.h and the malloc-failure tests. The format needs a handful of msgpack
+ * from its zone as soon as it reads an array or map header, before any element, so the 5-byte
+ * payload "dd ff ff ff ff" makes msgpack-c 4.0 call malloc(137438953480); and its zone calls
+ * malloc() directly, out of reach of bolt/alloc.h and the malloc-failure tests. The format needs a handful of msgpack
  * types; this cursor reads exactly those, checks every declared size against the bytes that
  * remain (an element takes at least one byte, and records at least their known minimum size),
  * and copies strings straight into the measurement.
