@@ -552,7 +552,30 @@ static int finish(bv_live *lv)
     return 0;
 }
 
-static int measure_live(measure_run *mr)
+/* A --key whose label the baseline does not use is a typo far more often than a finding (a
+ * label lost by the migration shows up in the token and count checks anyway): stop with a usage
+ * error naming the labels there are. */
+static int check_key_labels(bv_live *lv, char *err, size_t errlen)
+{
+    const bv_live_instance *b = &lv->inst[0];
+    if (!(lv->o->checks & (BV_CHECK_SAMPLE | BV_CHECK_FULL)) || !b->have_labels) return 0;
+    for (size_t k = 0; k < lv->o->key_count; k++) {
+        const char *label = lv->o->keys[k].label;
+        if (bv_counts_find(&b->m->labels, label)) continue;
+        char list[300] = "";
+        size_t n = 0;
+        for (size_t j = 0; j < b->m->labels.len && n < sizeof list; j++)
+            n += (size_t)snprintf(list + n, sizeof list - n, "%s%s", j ? ", " : "",
+                                  b->m->labels.items[j].key);
+        if (n >= sizeof list) memcpy(list + sizeof list - 4, "...", 4);
+        snprintf(err, errlen, "--key %s.%s: label %s is not in use on the baseline (labels: %s)",
+                 label, lv->o->keys[k].prop, label, b->m->labels.len ? list : "none");
+        return BOLT_E_INVAL;
+    }
+    return 0;
+}
+
+static int measure_live(measure_run *mr, char *err, size_t errlen)
 {
     bv_live *lv = &mr->lv;
     const bv_options *o = lv->o;
@@ -569,6 +592,7 @@ static int measure_live(measure_run *mr)
         if ((rc = bv_measure_schema_start(lv, i)) < 0) return rc;
     }
     if ((rc = run_phase(lv, "schema")) < 0) return rc;
+    if ((rc = check_key_labels(lv, err, errlen)) < 0) return rc;
 
     for (size_t i = 0; i < lv->count; i++) {
         if (!lv->inst[i].live || bv_sched_instance_error(lv->sched, i)) continue;
@@ -647,7 +671,7 @@ int bv_measure_all(const bv_options *o, bv_result *r, bv_progress *progress, cha
             if (k < 0) rc = k;
         }
     }
-    if (rc == 0) rc = measure_live(&mr);
+    if (rc == 0) rc = measure_live(&mr, err, errlen);
     if (rc == 0) rc = finish(lv);
     if (rc == BOLT_E_NOMEM) snprintf(err, errlen, "out of memory while measuring");
     if (lv->sched) {

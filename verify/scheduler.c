@@ -355,9 +355,13 @@ static void schedule_timer(inst *in)
     uint64_t now = uv_now(in->s->loop), when = UINT64_MAX;
     for (task *t = in->waiting; t; t = t->next)
         if (t->ready_at < when) when = t->ready_at;
-    for (unsigned i = 0; i < in->parallel; i++)
-        if (in->slots[i].state == S_BACKOFF && in->slots[i].reopen_at < when)
-            when = in->slots[i].reopen_at;
+    /* A connection in backoff is reopened only for queued tasks (dispatch()): waking up for it
+     * otherwise would re-arm a due timer from its own callback, which libuv runs again at once,
+     * forever, without ever polling for I/O. */
+    if (in->queued)
+        for (unsigned i = 0; i < in->parallel; i++)
+            if (in->slots[i].state == S_BACKOFF && in->slots[i].reopen_at < when)
+                when = in->slots[i].reopen_at;
     if (when == UINT64_MAX) {
         uv_timer_stop(&in->timer);
         return;
