@@ -23,7 +23,9 @@
  * Extending: a new query is a new field of bv_catalog, set in every catalog file that supports
  * it with a designated initializer (a line that does not support it leaves it NULL, and the
  * measuring code reports the check as not possible there). Fields are grouped per check; the
- * sample/full checks add theirs at the end.
+ * sample/full checks add theirs at the end. Every field from `components` on is a query
+ * (const char *): tests/verify/test_catalog.c walks them all, on every line, and refuses any
+ * write clause; a flag goes before `components`.
  *
  * Memory: catalogs are static and immutable; bv_catalog_build() returns a string the caller
  * frees with bolt_free().
