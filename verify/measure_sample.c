@@ -24,6 +24,7 @@
 #include "measure_internal.h"
 #include "verify/cli.h"
 #include "verify/sample.h"
+#include "verify/snapshot.h"
 
 enum stage { ST_COUNT = 0, ST_SELECT, ST_WINDOWS, ST_FETCH, ST_DONE };
 enum mode { M_NONE = 0, M_SCAN, M_WINDOWS };
@@ -51,6 +52,7 @@ typedef struct label_state {
 
 typedef struct sample_state {
     int stage;
+    int snapshot; /* the keys come from a snapshot's sample (verify/snapshot.h) */
     bv_tzdb *tzdb;
     bv_canon canon;
     bv_key_plan plan;
@@ -627,7 +629,8 @@ static int stage_fetch(bv_live *lv, sample_state *ss)
         label_state *ls = &ss->labels[j];
         if (ls->pick) rc = bv_sample_keys_add(&ss->keys, ls->key->label, ls->key->prop, ls->pick);
     }
-    if (rc == 0) rc = add_notes(lv, ss);
+    /* notes for the labels the live baseline did not sample (a snapshot has its own) */
+    if (rc == 0 && !ss->snapshot) rc = add_notes(lv, ss);
     if (rc) {
         bv_live_oom(lv);
         return rc;
@@ -637,11 +640,13 @@ static int stage_fetch(bv_live *lv, sample_state *ss)
         bv_live_start_check(lv, i, BV_CHECK_SAMPLE);
         for (size_t j = 0; j < ss->keys.len && rc == 0; j++) {
             const bv_key_list *l = &ss->keys.lists[j];
-            const bv_label_key *k = bv_key_plan_find(&ss->plan, l->label);
-            for (size_t off = 0; k && off < l->len && rc == 0; off += BV_SAMPLE_FETCH_BATCH) {
+            /* the list says how its nodes are matched (a snapshot's lists come as stored) */
+            bv_label_key k = {l->label, l->prop,
+                              strcmp(l->prop, BV_KEY_PROP_ID) ? BV_KEY_OPTION : BV_KEY_ID, -1, 1};
+            for (size_t off = 0; off < l->len && rc == 0; off += BV_SAMPLE_FETCH_BATCH) {
                 size_t n =
                     l->len - off < BV_SAMPLE_FETCH_BATCH ? l->len - off : BV_SAMPLE_FETCH_BATCH;
-                rc = submit_fetch(lv, ss, i, k, l, off, n);
+                rc = submit_fetch(lv, ss, i, &k, l, off, n);
             }
         }
     }
@@ -685,6 +690,16 @@ static int state_new(bv_live *lv, sample_state **out)
     ss->canon.tzdb = ss->tzdb;
     ss->canon.flags = 0; /* wall-clock zone DateTimes: the only form every version gives */
     ss->node_flags = o->match_by_id ? BV_NODE_BY_ID : 0;
+    /* A snapshot that holds the sample (verify/snapshot.h) decides the keys: every live
+     * instance, a live baseline included, looks up exactly those. The key plan (which labels
+     * name a relationship's neighbour) comes from the baseline's schema either way, so give the
+     * same --key options as when the snapshot was taken. */
+    const bv_measurement *src = bv_snapshot_sample_source(o, lv->r);
+    if (rc == 0 && src) {
+        ss->snapshot = 1;
+        ss->stage = ST_FETCH;
+        rc = bv_snapshot_sample_keys(src, &ss->keys);
+    }
     if (rc == 0)
         rc = bv_key_plan_build(o->keys, o->key_count, o->match_by_id, lv->inst[0].m, &ss->plan);
     if (rc == 0 && ss->plan.len) {
@@ -721,8 +736,14 @@ int bv_measure_sample_phase(bv_live *lv, unsigned phase)
     (void)phase;
     sample_state *ss = lv->sample_state;
     if (!ss) {
-        /* The baseline chooses: without it there is nothing to compare against. */
-        if (!bv_live_wants(lv, 0, BV_CHECK_SAMPLE) || !lv->inst[0].cat) return 0;
+        /* The baseline chooses (or a snapshot did): without it there is nothing to compare. */
+        int any = 0;
+        for (size_t i = 0; i < lv->count; i++)
+            any |= bv_live_wants(lv, i, BV_CHECK_SAMPLE);
+        if (!any) return 0;
+        if (!bv_snapshot_sample_source(lv->o, lv->r) &&
+            (!bv_live_wants(lv, 0, BV_CHECK_SAMPLE) || !lv->inst[0].cat))
+            return 0;
         int rc = state_new(lv, &ss);
         if (rc) {
             bv_live_oom(lv);
@@ -732,8 +753,8 @@ int bv_measure_sample_phase(bv_live *lv, unsigned phase)
     }
     int rc = 0;
     for (;;) {
-        if (ss->stage != ST_COUNT && ss->stage != ST_DONE && ss->stage != ST_FETCH &&
-            !bv_live_wants(lv, 0, BV_CHECK_SAMPLE))
+        if (!ss->snapshot && ss->stage != ST_COUNT && ss->stage != ST_DONE &&
+            ss->stage != ST_FETCH && !bv_live_wants(lv, 0, BV_CHECK_SAMPLE))
             return 0; /* the choice failed on the baseline (recorded there) */
         switch (ss->stage) {
         case ST_COUNT:
@@ -752,7 +773,7 @@ int bv_measure_sample_phase(bv_live *lv, unsigned phase)
             continue;
         case ST_FETCH:
             ss->stage = ST_DONE;
-            if (!bv_live_wants(lv, 0, BV_CHECK_SAMPLE)) return 0;
+            if (!ss->snapshot && !bv_live_wants(lv, 0, BV_CHECK_SAMPLE)) return 0;
             if ((rc = stage_fetch(lv, ss)) < 0) return rc;
             return 1;
         default:
