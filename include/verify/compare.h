@@ -18,11 +18,13 @@
  *              Bolt version, database names, and the property-key token list (a store copy
  *              drops tokens no entity uses any more, bolt-reference 9.1 and 10.2).
  *   ambiguous  cannot be decided from the wire: a property that differs and carries a
- *              canon note on either side (verify/canon.h BV_NOTE_*: a zone datetime in a
- *              DST fall-back hour, bolt-reference 10.6, a time in a spring-forward gap, an
- *              unknown zone), or a node hash that differs with such a note and no field
- *              explains it; a sampled key that is not unique, the same number of times on
- *              both sides. Never drift unless --strict.
+ *              canon note (verify/canon.h BV_NOTE_*: a time in a spring-forward gap or an
+ *              unknown zone on either side; a zone datetime in a DST fall-back hour,
+ *              bolt-reference 10.6, on both sides), or a node hash that differs with such a
+ *              note and no field explains it; a fall-back value equal by wall clock when a
+ *              side sent it in the legacy encoding (docs/sampling.md); a sampled key that is
+ *              not unique, the same number of times on both sides. Never drift unless
+ *              --strict.
  *
  * Only checks present in opts->checks AND measured on both sides (bv_measurement.checks) are
  * compared; deciding what to say about the others is the result's job (verify/result.h).
