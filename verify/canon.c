@@ -267,36 +267,44 @@ static void sort_kv(bv_kv *kv, size_t n, int (*cmp)(const void *, const void *))
 
 /* The first 8 key bytes as a big-endian number, zero-padded: a < b between two prefixes means
  * the keys are in that bytewise order; equal prefixes need the full comparison. Sorting on
- * integers instead of memcmp calls is what makes hashing a node's properties cheap. */
+ * integers instead of memcmp calls is what makes hashing a node's properties cheap. (Fixed-size
+ * copies per length, then one big-endian read, which compilers turn into a load and a bswap.) */
 static uint64_t key_prefix(const bolt_value *k)
 {
+    unsigned char b[8] = {0};
     const unsigned char *s = (const unsigned char *)k->u.str;
-    if (k->len >= 8)
-        return (uint64_t)s[0] << 56 | (uint64_t)s[1] << 48 | (uint64_t)s[2] << 40 |
-               (uint64_t)s[3] << 32 | (uint64_t)s[4] << 24 | (uint64_t)s[5] << 16 |
-               (uint64_t)s[6] << 8 | s[7];
-    uint64_t p = 0;
-    unsigned i = 0, n = k->len;
-    if (n & 4) {
-        p = (uint64_t)s[0] << 56 | (uint64_t)s[1] << 48 | (uint64_t)s[2] << 40 |
-            (uint64_t)s[3] << 32;
-        i = 4;
+    switch (k->len < 8 ? k->len : 8) {
+    case 8:
+        memcpy(b, s, 8);
+        break;
+    case 7:
+        memcpy(b, s, 7);
+        break;
+    case 6:
+        memcpy(b, s, 6);
+        break;
+    case 5:
+        memcpy(b, s, 5);
+        break;
+    case 4:
+        memcpy(b, s, 4);
+        break;
+    case 3:
+        memcpy(b, s, 3);
+        break;
+    case 2:
+        memcpy(b, s, 2);
+        break;
+    case 1:
+        b[0] = s[0];
+        break;
+    default:
+        break;
     }
-    if (n & 2) {
-        p |= ((uint64_t)s[i] << 8 | s[i + 1]) << (48 - 8 * i);
-        i += 2;
-    }
-    if (n & 1) p |= (uint64_t)s[i] << (56 - 8 * i);
-    return p;
+    return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
+           (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
+           (uint64_t)b[6] << 8 | b[7];
 }
-
-/* The order of the last small map sorted on this thread. The property maps of a stream of
- * nodes mostly repeat one key order, so starting the insertion sort from the previous answer
- * makes it a single pass of n - 1 comparisons. Only a starting guess: the comparison below is
- * a total order (key bytes, then wire position), so any start gives the same result. */
-#define SMALL_MAP 16
-static _Thread_local unsigned char last_order[SMALL_MAP];
-static _Thread_local size_t last_n;
 
 /* Entry a before entry b (wire positions), as kv_cmp orders them. */
 static int pre_less(const bolt_value *items, const uint64_t *pre, unsigned a, unsigned b)
@@ -307,20 +315,41 @@ static int pre_less(const bolt_value *items, const uint64_t *pre, unsigned a, un
     return r ? r < 0 : a < b;
 }
 
-/* bv_canon_sort_map_ for n <= SMALL_MAP entries whose keys were checked. */
+/* The key order of the last small map sorted on this thread. The property maps of a stream of
+ * nodes mostly repeat one key order; when the keys of this map are strictly increasing in that
+ * order, it is the sorted order (and there are no duplicate keys), found in n - 1 comparisons.
+ * Only a guess that is checked: the result never depends on it. */
+#define SMALL_MAP 16
+static _Thread_local unsigned char last_order[SMALL_MAP];
+static _Thread_local size_t last_n;
+
+/* bv_canon_sort_map_ for n <= SMALL_MAP entries. */
 static int sort_small_map(const bolt_value *items, size_t n, bv_kv *kv)
 {
     uint64_t pre[SMALL_MAP];
     unsigned char ord[SMALL_MAP];
     if (n > SMALL_MAP) return BOLT_E_INVAL; /* the caller's rule; tells the compiler too */
-    for (size_t i = 0; i < n; i++)
-        pre[i] = key_prefix(&items[2 * i]);
-    if (last_n == n) {
-        memcpy(ord, last_order, SMALL_MAP);
-    } else {
-        for (unsigned i = 0; i < SMALL_MAP; i++)
-            ord[i] = (unsigned char)i;
+    for (size_t i = 0; i < n; i++) {
+        const bolt_value *k = &items[2 * i];
+        if (k->type != BOLT_T_STRING || !blob_ok(k)) return BOLT_E_MAP_KEY;
+        pre[i] = key_prefix(k);
     }
+    if (last_n == n) {
+        size_t i = 1;
+        while (i < n && pre_less(items, pre, last_order[i - 1], last_order[i]) &&
+               (pre[last_order[i - 1]] != pre[last_order[i]] ||
+                !same_key(&items[2 * last_order[i - 1]], &items[2 * last_order[i]])))
+            i++;
+        if (i >= n) {
+            for (i = 0; i < n; i++) {
+                kv[i].k = &items[2 * last_order[i]];
+                kv[i].v = kv[i].k + 1;
+            }
+            return (int)n;
+        }
+    }
+    for (unsigned i = 0; i < SMALL_MAP; i++)
+        ord[i] = (unsigned char)i;
     for (size_t i = 1; i < n; i++) {
         unsigned char t = ord[i];
         size_t j = i;
@@ -345,14 +374,11 @@ static int sort_small_map(const bolt_value *items, size_t n, bv_kv *kv)
 int bv_canon_sort_map_(const bolt_value *map, bv_kv *kv)
 {
     size_t n = map->len;
-    for (size_t i = 0; i < n; i++) {
-        const bolt_value *k = &map->u.items[2 * i];
-        if (k->type != BOLT_T_STRING || !blob_ok(k)) return BOLT_E_MAP_KEY;
-    }
     if (n <= SMALL_MAP) return sort_small_map(map->u.items, n, kv);
     for (size_t i = 0; i < n; i++) {
         kv[i].k = &map->u.items[2 * i];
         kv[i].v = &map->u.items[2 * i + 1];
+        if (kv[i].k->type != BOLT_T_STRING || !blob_ok(kv[i].k)) return BOLT_E_MAP_KEY;
     }
     sort_kv(kv, n, kv_cmp);
     size_t out = 0;
