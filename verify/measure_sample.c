@@ -200,8 +200,10 @@ static void key_begin(void *p)
         bv_key_pick_free(t->pick);
         t->pick = NULL;
         if (bv_key_pick_new(t->lv->o->sample_size, bv_label_seed(t->lv->o->seed, t->ls->key->label),
-                            &t->pick) < 0)
-            t->pick = NULL; /* reported by the first record */
+                            &t->pick) < 0) {
+            t->pick = NULL;
+            bv_live_oom(t->lv); /* the run stops after this phase */
+        }
     }
 }
 
