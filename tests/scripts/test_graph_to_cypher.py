@@ -28,6 +28,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 SOURCE_DIR = os.environ.get(
@@ -39,6 +40,7 @@ from fixture import values as V  # noqa: E402
 from fixture.cypher import temporal as T  # noqa: E402
 from fixture.graph import encode_value, load_graph  # noqa: E402
 from fixture.packstream import Dialect, Packer, Unpacker, hydrate  # noqa: E402
+from fixture.tlsgen import make_tls  # noqa: E402
 from fixture_util import BOLTDIFF, FixtureServer  # noqa: E402
 
 G2C = os.path.join(SOURCE_DIR, "scripts", "graph-to-cypher")
@@ -81,7 +83,7 @@ def split_statements(text):
 class Bolt:
     """Just enough Bolt 3 / 4.4 / 5.0 to write and read back a graph."""
 
-    def __init__(self, port, word):
+    def __init__(self, port, word, user="neo4j", password=PASSWORD):
         self.sock = socket.create_connection(("127.0.0.1", port), timeout=30)
         self.buf = bytearray()
         self.sock.sendall(b"\x60\x60\xB0\x17" + word.to_bytes(4, "big") + bytes(12))
@@ -91,8 +93,8 @@ class Bolt:
         major, minor = word & 0xFF, (word >> 8) & 0xFF
         self.dialect = Dialect(major, minor)
         self.packer = Packer(self.dialect)
-        hello = {"user_agent": "test-graph-to-cypher/1", "scheme": "basic", "principal": "neo4j",
-                 "credentials": PASSWORD}
+        hello = {"user_agent": "test-graph-to-cypher/1", "scheme": "basic", "principal": user,
+                 "credentials": password}
         if (major, minor) == (4, 4):
             hello["patch_bolt"] = ["utc"]  # exact zone-id datetimes on the wire
         meta = self._call(0x01, hello)
@@ -530,3 +532,206 @@ class CommandLine(unittest.TestCase):
                       p.stdout)
         self.assertNotIn("uid: 1042,", p.stdout)
         self.assertIn("uid: 1042,", self.run_g2c().stdout)
+
+
+# ---------------------------------------------------------------------------------- real-neo4j.sh
+REAL = os.path.join(SOURCE_DIR, "scripts", "real-neo4j.sh")
+
+# A stand-in for the docker CLI: `run` starts a fixture server of the image's version (empty,
+# writes allowed, the password from NEO4J_AUTH, 3.5 with optional TLS as the real image),
+# `exec ... cypher-shell` splits stdin the way cypher-shell does and runs it over Bolt, `rm -f`
+# stops the server. Every call is logged with its argv and the environment docker would pass.
+DOCKER_SHIM = r"""#!/usr/bin/env python3
+import json, os, signal, subprocess, sys, time
+state = os.environ["SHIM_STATE"]
+sys.path.insert(0, os.environ["SHIM_TESTS"])
+argv = sys.argv[1:]
+
+def env_of(args):
+    out = {}
+    for i, a in enumerate(args):
+        if a in ("--env", "-e"):
+            k, eq, v = args[i + 1].partition("=")
+            if eq or k in os.environ:  # docker: a name without a value comes from this env
+                out[k] = v if eq else os.environ[k]
+    return out
+
+def opt(args, name):
+    return args[args.index(name) + 1]
+
+with open(os.path.join(state, "calls.jsonl"), "a") as f:
+    f.write(json.dumps({"argv": argv, "env": env_of(argv)}) + "\n")
+cmd = argv[0] if argv else ""
+if cmd == "info":
+    sys.exit(0 if os.environ.get("SHIM_ENGINE") == "yes" else 1)
+if cmd == "run":
+    env, name, image = env_of(argv), opt(argv, "--name"), argv[-1]
+    host, port, inner = opt(argv, "--publish").split(":")
+    user, _, password = env["NEO4J_AUTH"].partition("/")
+    with open(os.path.join(state, name + ".auth"), "w") as f:
+        f.write(user + ":" + password + "\n")
+    version = image.split(":", 1)[1]
+    tls = []
+    if version == "3.5":
+        tls = ["--tls-cert", os.environ["SHIM_CERT"], "--tls-key", os.environ["SHIM_KEY"]]
+    out = open(os.path.join(state, name + ".out"), "w")
+    err = open(os.path.join(state, name + ".err"), "w")
+    proc = subprocess.Popen([sys.executable, os.environ["SHIM_SERVER"], "--persona", version,
+                             "--host", host, "--port", port, "--graph", os.environ["SHIM_EMPTY"],
+                             "--allow-writes", "--auth-file", os.path.join(state, name + ".auth"),
+                             *tls], stdout=out, stderr=err, start_new_session=True)
+    for _ in range(200):
+        with open(os.path.join(state, name + ".out")) as f:
+            if f.read().startswith("listening"):
+                break
+        time.sleep(0.05)
+    with open(os.path.join(state, name + ".json"), "w") as f:
+        json.dump({"pid": proc.pid, "port": int(port), "version": version}, f)
+    print("c0ffee" + name)
+    sys.exit(0)
+if cmd == "exec":
+    env, name = env_of(argv), argv[-2]
+    if argv[-1] != "/var/lib/neo4j/bin/cypher-shell" or "--interactive" not in argv:
+        sys.exit(127)
+    with open(os.path.join(state, name + ".json")) as f:
+        c = json.load(f)
+    import test_graph_to_cypher as t
+    bolt = t.Bolt(c["port"], t.VERSIONS[c["version"]], env.get("NEO4J_USERNAME", ""),
+                  env.get("NEO4J_PASSWORD", ""))
+    for stmt in t.split_statements(sys.stdin.read()):
+        try:
+            bolt.run(stmt)
+        except AssertionError as e:
+            print(str(e).splitlines()[0], file=sys.stderr)
+            sys.exit(1)
+    sys.exit(0)
+if cmd == "logs":
+    with open(os.path.join(state, argv[-1] + ".err")) as f:
+        sys.stdout.write(f.read())
+    sys.exit(0)
+if cmd == "rm" and "--force" in argv and "--volumes" in argv:
+    for name in [a for a in argv[1:] if not a.startswith("-")]:
+        with open(os.path.join(state, name + ".json")) as f:
+            os.kill(json.load(f)["pid"], signal.SIGTERM)
+    sys.exit(0)
+sys.exit(f"docker shim: unsupported call {argv}")
+"""
+
+
+def free_port_base():
+    """A port N with N, N+1, N+2 free on 127.0.0.1 right now."""
+    for _ in range(50):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            base = s.getsockname()[1]
+        if base > 65000:
+            continue
+        try:
+            socks = []
+            for p in (base, base + 1, base + 2):
+                socks.append(socket.socket())
+                socks[-1].bind(("127.0.0.1", p))
+            return base
+        except OSError:
+            continue
+        finally:
+            for x in socks:
+                x.close()
+    raise AssertionError("no three consecutive free ports")
+
+
+class RealNeo4jScript(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="g2c-real-")
+        bindir = os.path.join(cls.tmp, "bin")
+        os.mkdir(bindir)
+        with open(os.path.join(bindir, "docker"), "w") as f:
+            f.write(DOCKER_SHIM)
+        os.chmod(os.path.join(bindir, "docker"), 0o755)
+        empty = os.path.join(cls.tmp, "empty.json")
+        with open(empty, "w") as f:
+            json.dump({"format": "boltdiff-graph/1", "name": "empty"}, f)
+        tls = make_tls(os.path.join(cls.tmp, "tls"))
+        cls.env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"],
+                       BOLTDIFF=BOLTDIFF, SHIM_TESTS=os.path.dirname(os.path.abspath(__file__)),
+                       SHIM_SERVER=os.path.join(SOURCE_DIR, "scripts", "fixture-server"),
+                       SHIM_EMPTY=empty, SHIM_CERT=tls["server.crt"], SHIM_KEY=tls["server.key"])
+        for k in ("NEO4J_USERNAME", "NEO4J_PASSWORD", "NEO4J_AUTH"):
+            cls.env.pop(k, None)
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def run_script(self, *args, engine="yes"):
+        state = tempfile.mkdtemp(dir=self.tmp)
+        env = dict(self.env, SHIM_STATE=state, SHIM_ENGINE=engine,
+                   REAL_NEO4J_PORT=str(free_port_base()))
+        p = subprocess.run(["bash", REAL, *args], capture_output=True, text=True, timeout=300,
+                           env=env)
+        calls = []
+        if os.path.exists(os.path.join(state, "calls.jsonl")):
+            with open(os.path.join(state, "calls.jsonl")) as f:
+                calls = [json.loads(line) for line in f]
+        return p, calls, state
+
+    def test_without_a_docker_engine_it_says_so_and_exits_0(self):
+        p, calls, _ = self.run_script(engine="no")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "real-neo4j.sh: no Docker engine here ('docker info' fails): "
+                                   "skipped, nothing was started.\n")
+        self.assertEqual([c["argv"] for c in calls], [["info"]])
+
+    def test_three_way_verify_finds_the_planted_drift_only(self):
+        p, calls, state = self.run_script("--drift", "--color", "never")
+        out = p.stdout + p.stderr
+        self.assertEqual(p.returncode, 1, out)  # 1: the drift planted into the 5 copy
+        self.assertIn("== boltdiff verify 3.5 -> 4.4 -> 5 (5 loaded with planted drift)", out)
+        # 4.4 holds what 3.5 holds; 5 has exactly demo-drift.json's two changes: Person 1042
+        # (and its relationships) missing, the late fall-back event's zone id lost
+        severity = collections.defaultdict(list)  # target index -> [severity line]
+        target = None
+        for line in p.stdout.splitlines():
+            m = re.match(r"\w+, \[0\] \S+ -> \[(\d)\] \S+:$", line)
+            if m:
+                target = m.group(1)
+            elif target and line.startswith("  "):
+                severity[target].append(line.split()[0])
+            else:
+                target = None
+        self.assertNotIn("DRIFT", severity["1"])
+        self.assertIn("DRIFT      all nodes: 286 nodes on baseline, 285 on target (-1)", out)
+        self.assertIn("DRIFT      (:Person {uid: 1042}): missing on target", out)
+        self.assertIn('DRIFT      (:Event {kind: "clock-change-late"}).at: ', out)
+        self.assertEqual(out.count("graph-to-cypher: warning: byte arrays"), 1)
+        runs = [c for c in calls if c["argv"][0] == "run"]
+        self.assertEqual(sorted(c["argv"][-1] for c in runs), ["neo4j:3.5", "neo4j:4.4", "neo4j:5"])
+        password = runs[0]["env"]["NEO4J_AUTH"].split("/", 1)[1]
+        self.assertGreaterEqual(len(password), 16)
+        for c in runs:
+            self.assertTrue(c["argv"][c["argv"].index("--publish") + 1].startswith("127.0.0.1:"))
+            self.assertIn("NEO4J_AUTH", c["argv"])  # by name: the value comes from the env
+        execs = [c for c in calls if c["argv"][0] == "exec"]
+        self.assertEqual(len(execs), 3)
+        for c in execs:
+            self.assertEqual((c["env"]["NEO4J_USERNAME"], c["env"]["NEO4J_PASSWORD"]),
+                             ("neo4j", password))
+        for c in calls:
+            self.assertNotIn(password, " ".join(c["argv"]))
+        self.assertNotIn(password, out)
+        # every container removed, every server gone
+        removed = [n for c in calls if c["argv"][0] == "rm" for n in c["argv"][3:]]
+        self.assertEqual(sorted(removed), sorted(c["argv"][c["argv"].index("--name") + 1]
+                                                 for c in runs))
+        for name in removed:
+            with open(os.path.join(state, name + ".json")) as f:
+                pid = json.load(f)["pid"]
+            for _ in range(100):
+                try:
+                    os.kill(pid, 0)
+                except ProcessLookupError:
+                    break
+                time.sleep(0.05)
+            else:
+                self.fail(f"fixture server {pid} of {name} still running")
