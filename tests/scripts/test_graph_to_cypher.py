@@ -735,3 +735,7 @@ class RealNeo4jScript(unittest.TestCase):
                 time.sleep(0.05)
             else:
                 self.fail(f"fixture server {pid} of {name} still running")
+
+
+if __name__ == "__main__":
+    unittest.main()
