@@ -349,14 +349,29 @@ class PartitionWalk(unittest.TestCase):
                 with open(paths[name], "w") as f:
                     json.dump({"format": "boltdiff-graph/1", "name": name, "generate": dict(
                         nodes=3000, seed=11, rels_per_node=2, rel_base=0, key_base=1, **ids)}, f)
-            with server("3.5", "--graph", paths["dense"]) as a, \
-                    server("5", "--graph", paths["sparse"]) as b, \
-                    server("4.4", "--graph", paths["shifted"]) as c:
+            logs = {name: os.path.join(tmp, name + ".log") for name in specs}
+            with server("3.5", "--graph", paths["dense"], "--access-log", logs["dense"]) as a, \
+                    server("5", "--graph", paths["sparse"], "--access-log", logs["sparse"]) as b, \
+                    server("4.4", "--graph", paths["shifted"], "--access-log",
+                           logs["shifted"]) as c:
                 p, doc = verify_json("--checks", "tokens,counts,coverage", "--partition-size",
                                      "1000", a.uri(), b.uri(), c.uri())
+            queries = {}
+            for name, path in logs.items():
+                with open(path) as f:
+                    queries[name] = [json.loads(line)["query"] for line in f if line.strip()]
         self.assertEqual(p.returncode, 0, (p.stderr, drift(doc)))
         for c in doc["checks"]:
             self.assertEqual(c["status"], "same", c)
+        # Dense and sparse ids: the walk ends on the count store total, no full scan. Shifted:
+        # it gave up after 16 empty partitions and asked for the node id range once.
+        def range_queries(name):
+            return [q for q in queries[name] if "min(id(n))" in q]
+        self.assertEqual(range_queries("dense"), [])
+        self.assertEqual(range_queries("sparse"), [])
+        self.assertEqual(len(range_queries("shifted")), 1)
+        partitions = [q for q in queries["shifted"] if "id(n) IN range" in q]
+        self.assertLess(len(partitions), 16 + 3000 // 1000 + 4, len(partitions))
 
     def test_coverage_sees_a_removed_property(self):
         with server("3.5") as a, server("4.4", "--mutate", os.path.join(
