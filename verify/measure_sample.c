@@ -746,6 +746,14 @@ int bv_measure_sample_phase(bv_live *lv, unsigned phase)
         if (!bv_snapshot_sample_source(lv->o, lv->r) &&
             (!bv_live_wants(lv, 0, BV_CHECK_SAMPLE) || !lv->inst[0].cat))
             return 0;
+        if (lv->inst[0].live && !lv->inst[0].have_labels) {
+            /* without the labels in use nothing would be sampled, and an empty sample would
+             * compare as "same" */
+            bv_live_fail_check(lv, 0, BV_CHECK_SAMPLE, 0,
+                               "%s: the labels in use are unknown (db.labels() failed)",
+                               src(lv, 0));
+            return 0;
+        }
         int rc = state_new(lv, &ss);
         if (rc) {
             bv_live_oom(lv);
