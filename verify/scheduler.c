@@ -19,120 +19,18 @@
  * phase, so UV_RUN_DEFAULT would never return. The invariant that makes UV_RUN_ONCE safe: while
  * a task is pending, something that produces an event exists (a running query, a connection
  * being opened, or the instance timer); when nothing can (no slot alive), the instance fails
- * and its tasks end at once (dispatch()). */
-#include "verify/scheduler.h"
-
+ * and its tasks end at once (sched_dispatch()).
+ *
+ * This file holds the task side (queues, backoff timer, dispatch, the public API);
+ * scheduler_conn.c the connection side (slots and query attempts). */
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "bolt/alloc.h"
 #include "bolt/error.h"
+#include "scheduler_internal.h"
 #include "verify/cli.h"
-
-enum slot_state { S_NONE = 0, S_CONNECTING, S_READY, S_BUSY, S_CLOSING, S_BACKOFF, S_RETIRED };
-
-typedef struct inst inst;
-typedef struct slot slot;
-
-typedef struct task {
-    struct task *next;
-    inst *in;
-    char *cypher;
-    char *db;
-    char *what;
-    bolt_arena arena; /* the deep copy of params */
-    bolt_value params;
-    int has_params;
-    const char *const *columns;
-    size_t column_count;
-    int *map;
-    unsigned group;
-    const bv_task_handler *h;
-    void *ud;
-    unsigned attempts;
-    uint64_t ready_at; /* backoff: not before this uv_now() */
-    int handler_err;   /* a record handler refused a row: the task fails at its summary */
-    char errbuf[256];
-} task;
-
-struct slot {
-    inst *in;
-    bolt_conn *c;
-    int state;
-    task *t;        /* BUSY: the running task */
-    unsigned fails; /* consecutive connection losses / failed opens */
-    int retry;      /* CLOSING: reopen after the backoff (else retire) */
-    uint64_t reopen_at;
-    int last_err;
-    char last_msg[512];
-};
-
-struct inst {
-    bv_sched *s;
-    size_t index;
-    const bolt_conn_config *cfg;
-    char *name;
-    char *db;
-    unsigned parallel;
-    slot *slots;
-    task *q_head, *q_tail; /* queued, ready to run */
-    task *waiting;         /* in backoff */
-    size_t queued, running, nwaiting;
-    int authenticated; /* a connection got ready once: more may be opened */
-    int failed;
-    bv_task_error err;
-    char *err_msg;
-    bolt_conn_info info;
-    int has_info;
-    uv_timer_t timer;
-    int timer_closed;
-    bv_sched_stats stats;
-};
-
-struct bv_sched {
-    uv_loop_t *loop;
-    bv_sched_config cfg;
-    bv_sched_transport tr;
-    inst **insts;
-    size_t count;
-    uint64_t total, ended;
-    size_t open_conns;     /* connections whose on_closed has not run yet */
-    size_t closing_timers; /* instance timers being closed */
-    int freeing;
-};
-
-/* ---- the default transport: bolt/net.h ------------------------------------------------------ */
-
-static int net_open(void *ctx, uv_loop_t *loop, const bolt_conn_config *cfg,
-                    const bolt_conn_callbacks *cb, bolt_conn **out)
-{
-    (void)ctx;
-    return bolt_conn_open(loop, cfg, cb, out);
-}
-static int net_run(void *ctx, bolt_conn *c, const char *cypher, const bolt_value *params,
-                   const bolt_query_opts *opts, const bolt_query_callbacks *cb)
-{
-    (void)ctx;
-    return bolt_conn_run(c, cypher, params, opts, cb);
-}
-static void net_close(void *ctx, bolt_conn *c)
-{
-    (void)ctx;
-    bolt_conn_close(c);
-}
-static const bolt_conn_info *net_info(void *ctx, const bolt_conn *c)
-{
-    (void)ctx;
-    return bolt_conn_get_info(c);
-}
-static const char *net_errmsg(void *ctx, const bolt_conn *c)
-{
-    (void)ctx;
-    return bolt_conn_errmsg(c);
-}
-static const bv_sched_transport net_transport = {net_open, net_run,    net_close,
-                                                 net_info, net_errmsg, NULL};
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
@@ -158,12 +56,12 @@ int bv_sched_is_transient(int err, const char *code)
     }
 }
 
-static int exit_class_of(int err)
+int sched_exit_class(int err)
 {
     return bolt_err_is_connection(err) ? BV_EXIT_CONNECT : BV_EXIT_SERVER;
 }
 
-static uint64_t backoff_ms(const bv_sched *s, unsigned n)
+uint64_t sched_backoff_ms(const bv_sched *s, unsigned n)
 {
     uint64_t d = s->cfg.backoff_ms ? s->cfg.backoff_ms : BV_SCHED_BACKOFF_MS;
     uint64_t cap = s->cfg.backoff_max_ms ? s->cfg.backoff_max_ms : BV_SCHED_BACKOFF_MAX_MS;
@@ -221,13 +119,7 @@ static void progress(bv_sched *s)
     if (s->cfg.progress) s->cfg.progress(s->cfg.progress_ud, s->ended, s->total);
 }
 
-/* Ends a task for good: done() exactly once, then it is freed. */
-static void task_end(task *t, int status, int exit_class, const char *code, const char *fmt, ...)
-#if defined(__GNUC__)
-    __attribute__((format(printf, 5, 6)))
-#endif
-    ;
-static void task_end(task *t, int status, int exit_class, const char *code, const char *fmt, ...)
+void sched_task_end(task *t, int status, int exit_class, const char *code, const char *fmt, ...)
 {
     inst *in = t->in;
     bv_sched *s = in->s;
@@ -291,25 +183,22 @@ static task *pop_front(inst *in)
     return t;
 }
 
-static void dispatch(inst *in);
-
-/* The instance has no connection left: it fails, and so does every task it still holds. */
 static void instance_fail(inst *in, int err, const char *msg)
 {
     if (in->failed) return;
     in->failed = 1;
     in->err_msg = dup0(msg);
     in->err.err = err;
-    in->err.exit_class = exit_class_of(err);
+    in->err.exit_class = sched_exit_class(err);
     in->err.code = "";
     in->err.message = in->err_msg ? in->err_msg : "the instance failed (out of memory)";
     task *t;
     while ((t = pop_front(in)))
-        task_end(t, err, in->err.exit_class, "", "not run: %s", msg);
+        sched_task_end(t, err, in->err.exit_class, "", "not run: %s", msg);
     while ((t = in->waiting)) {
         in->waiting = t->next;
         in->nwaiting--;
-        task_end(t, err, in->err.exit_class, "", "not retried: %s", msg);
+        sched_task_end(t, err, in->err.exit_class, "", "not retried: %s", msg);
     }
 }
 
@@ -346,7 +235,7 @@ static void on_timer(uv_timer_t *h)
         push_front(in, rev);
         rev = n;
     }
-    dispatch(in);
+    sched_dispatch(in);
 }
 
 static void schedule_timer(inst *in)
@@ -355,8 +244,8 @@ static void schedule_timer(inst *in)
     uint64_t now = uv_now(in->s->loop), when = UINT64_MAX;
     for (task *t = in->waiting; t; t = t->next)
         if (t->ready_at < when) when = t->ready_at;
-    /* A connection in backoff is reopened only for queued tasks (dispatch()): waking up for it
-     * otherwise would re-arm a due timer from its own callback, which libuv runs again at once,
+    /* A connection in backoff is reopened only for queued tasks (sched_dispatch()): waking up for
+     * it otherwise would re-arm a due timer from its own callback, which libuv runs again at once,
      * forever, without ever polling for I/O. */
     if (in->queued)
         for (unsigned i = 0; i < in->parallel; i++)
@@ -369,227 +258,14 @@ static void schedule_timer(inst *in)
     uv_timer_start(&in->timer, on_timer, when > now ? when - now : 0, 0);
 }
 
-/* ---- connections ---------------------------------------------------------------------------- */
-
-static void on_ready(bolt_conn *c, int status, void *ud);
-static void on_closed(bolt_conn *c, void *ud);
-
-static void slot_open(slot *sl)
-{
-    inst *in = sl->in;
-    bv_sched *s = in->s;
-    bolt_conn_callbacks cb = {on_ready, on_closed, sl};
-    sl->state = S_CONNECTING;
-    sl->c = NULL;
-    int r = s->tr.open(s->tr.ctx, s->loop, in->cfg, &cb, &sl->c);
-    if (r < 0) {
-        /* Bad arguments or no memory: no callback will come, and a retry would not help. */
-        sl->state = S_RETIRED;
-        sl->last_err = r;
-        snprintf(sl->last_msg, sizeof sl->last_msg, "cannot open a connection: %s",
-                 bolt_strerror(r));
-        return;
-    }
-    s->open_conns++;
-}
-
-/* The slot lost (or never got) its connection: close it; on_closed decides what follows. */
-static void slot_lost(slot *sl, int err, const char *msg)
-{
-    sl->last_err = err;
-    snprintf(sl->last_msg, sizeof sl->last_msg, "%s", msg);
-    sl->fails++;
-    sl->retry = bv_sched_is_transient(err, NULL) && sl->fails <= sl->in->s->cfg.retries &&
-                !sl->in->s->freeing;
-    sl->state = S_CLOSING;
-    if (sl->c) sl->in->s->tr.close(sl->in->s->tr.ctx, sl->c);
-}
-
-static void on_ready(bolt_conn *c, int status, void *ud)
-{
-    slot *sl = ud;
-    inst *in = sl->in;
-    bv_sched *s = in->s;
-    if (sl->state != S_CONNECTING) return;
-    if (status < 0) {
-        const char *m = s->tr.errmsg(s->tr.ctx, c);
-        slot_lost(sl, status, m && *m ? m : bolt_strerror(status));
-        return;
-    }
-    sl->state = S_READY;
-    sl->fails = 0;
-    in->authenticated = 1;
-    in->stats.connections++;
-    if (!in->has_info) {
-        const bolt_conn_info *i = s->tr.info(s->tr.ctx, c);
-        if (i) {
-            in->info = *i;
-            in->info.routing_table = NULL; /* owned by the connection */
-            in->has_info = 1;
-        }
-    }
-    if (s->freeing) {
-        slot_lost(sl, BOLT_E_CANCELED, "closing");
-        return;
-    }
-    dispatch(in);
-}
-
-static void on_closed(bolt_conn *c, void *ud)
-{
-    (void)c;
-    slot *sl = ud;
-    inst *in = sl->in;
-    bv_sched *s = in->s;
-    s->open_conns--;
-    sl->c = NULL;
-    if (s->freeing) {
-        sl->state = S_RETIRED;
-        return;
-    }
-    if (sl->retry) {
-        sl->state = S_BACKOFF;
-        sl->reopen_at = uv_now(s->loop) + backoff_ms(s, sl->fails);
-        if (in->authenticated) in->stats.reconnects++;
-    } else {
-        sl->state = S_RETIRED;
-    }
-    dispatch(in);
-}
-
-/* ---- queries -------------------------------------------------------------------------------- */
-
-static void attempt_failed(slot *sl, int err, const char *code, const char *message, int gone);
-
-static void q_fields(bolt_conn *c, const bolt_value *fields, const bolt_value *meta, void *ud)
-{
-    (void)c;
-    (void)meta;
-    slot *sl = ud;
-    task *t = sl->t;
-    if (!t) return;
-    for (size_t i = 0; i < t->column_count; i++) {
-        t->map[i] = -1;
-        for (uint32_t k = 0; fields && fields->type == BOLT_T_LIST && k < fields->len; k++)
-            if (bolt_value_str_eq(&fields->u.items[k], t->columns[i])) {
-                t->map[i] = (int)k;
-                break;
-            }
-    }
-}
-
-static int q_record(bolt_conn *c, const bolt_value *rec, void *ud)
-{
-    (void)c;
-    slot *sl = ud;
-    task *t = sl->t;
-    if (!t) return 0;
-    sl->in->stats.records++;
-    if (t->handler_err || !t->h->record) return 0;
-    bv_row row = {rec, t->map, t->column_count, t->errbuf, sizeof t->errbuf};
-    int r = t->h->record(t->ud, &row);
-    if (r < 0) {
-        t->handler_err = r;
-        if (!t->errbuf[0])
-            snprintf(t->errbuf, sizeof t->errbuf, "unexpected record: %s", bolt_strerror(r));
-    }
-    return 0;
-}
-
-static void slot_idle(slot *sl)
-{
-    sl->t = NULL;
-    sl->state = S_READY;
-    sl->in->running--;
-}
-
-static void q_summary(bolt_conn *c, const bolt_value *meta, void *ud)
-{
-    (void)c;
-    slot *sl = ud;
-    task *t = sl->t;
-    inst *in = sl->in;
-    if (!t) return;
-    slot_idle(sl);
-    if (t->handler_err) {
-        task_end(t, t->handler_err, BV_EXIT_SERVER, "", "%s", t->errbuf);
-    } else {
-        if (t->h->summary) t->h->summary(t->ud, meta);
-        task_end(t, 0, 0, NULL, NULL);
-    }
-    dispatch(in);
-}
-
-static void q_failure(bolt_conn *c, const bolt_conn_failure *f, void *ud)
-{
-    (void)c;
-    slot *sl = ud;
-    if (!sl->t) return;
-    /* A FAILURE (or IGNORED) leaves the connection usable: bolt/net resets it. Anything else
-     * means it is gone. */
-    int gone = f->err != BOLT_E_SERVER_FAILURE && f->err != BOLT_E_IGNORED;
-    attempt_failed(sl, f->err, f->code, f->message, gone);
-}
-
-static void attempt_failed(slot *sl, int err, const char *code, const char *message, int gone)
-{
-    inst *in = sl->in;
-    bv_sched *s = in->s;
-    task *t = sl->t;
-    slot_idle(sl);
-    if (gone) slot_lost(sl, err, message);
-    if (s->freeing) {
-        task_end(t, BOLT_E_CANCELED, 0, "", "canceled");
-        return;
-    }
-    if (bv_sched_is_transient(err, code) && t->attempts <= s->cfg.retries) {
-        /* Re-run the whole task later; begin() drops what this attempt gathered. */
-        t->ready_at = uv_now(s->loop) + backoff_ms(s, t->attempts);
-        t->next = in->waiting;
-        in->waiting = t;
-        in->nwaiting++;
-    } else if (code && *code) {
-        task_end(t, err, exit_class_of(err), code, "%s: %s", code, message);
-    } else {
-        task_end(t, err, exit_class_of(err), "", "%s", message);
-    }
-    dispatch(in);
-}
-
-static void task_start(slot *sl, task *t)
-{
-    inst *in = sl->in;
-    bv_sched *s = in->s;
-    sl->state = S_BUSY;
-    sl->t = t;
-    in->running++;
-    if (in->running > in->stats.max_parallel) in->stats.max_parallel = (unsigned)in->running;
-    t->attempts++;
-    if (t->attempts > 1) in->stats.retries++;
-    t->handler_err = 0;
-    t->errbuf[0] = '\0';
-    for (size_t i = 0; i < t->column_count; i++)
-        t->map[i] = -1;
-    if (t->h->begin) t->h->begin(t->ud);
-    bolt_query_callbacks cb = {q_fields, q_record, q_summary, q_failure, sl};
-    bolt_query_opts o = {t->db ? t->db : in->db, "r", (int64_t)s->cfg.query_timeout_ms,
-                         s->cfg.fetch_size};
-    int r = s->tr.run(s->tr.ctx, sl->c, t->cypher, t->has_params ? &t->params : NULL, &o, &cb);
-    if (r < 0) {
-        /* Not sent: DEFUNCT / CLOSED mean the connection is gone (retry elsewhere). */
-        int gone = r == BOLT_E_DEFUNCT || r == BOLT_E_CLOSED;
-        attempt_failed(sl, r, "", bolt_strerror(r), gone);
-    }
-}
-
 /* ---- dispatch ------------------------------------------------------------------------------- */
 
-static void dispatch(inst *in)
+void sched_dispatch(inst *in)
 {
     bv_sched *s = in->s;
     if (in->failed || s->freeing) return;
     for (unsigned i = 0; i < in->parallel && in->queued; i++)
-        if (in->slots[i].state == S_READY) task_start(&in->slots[i], pop_front(in));
+        if (in->slots[i].state == S_READY) sched_task_start(&in->slots[i], pop_front(in));
     if (in->failed) return; /* a start may have failed the instance */
     if (in->queued) {
         uint64_t now = uv_now(s->loop);
@@ -599,7 +275,7 @@ static void dispatch(inst *in)
         for (unsigned i = 0; i < in->parallel; i++) {
             slot *sl = &in->slots[i];
             if (sl->state == S_BACKOFF && sl->reopen_at <= now) {
-                slot_open(sl);
+                sched_slot_open(sl);
                 if (sl->state == S_CONNECTING) connecting++;
             }
         }
@@ -608,7 +284,7 @@ static void dispatch(inst *in)
             for (unsigned i = 0; i < in->parallel && in->queued > connecting; i++) {
                 slot *sl = &in->slots[i];
                 if (sl->state != S_NONE) continue;
-                slot_open(sl);
+                sched_slot_open(sl);
                 if (sl->state == S_CONNECTING) connecting++;
             }
         } else {
@@ -619,7 +295,7 @@ static void dispatch(inst *in)
                 if (in->slots[i].state == S_CONNECTING || in->slots[i].state == S_CLOSING ||
                     in->slots[i].state == S_BACKOFF)
                     pending = 1;
-            if (!pending && in->slots[0].state == S_NONE) slot_open(&in->slots[0]);
+            if (!pending && in->slots[0].state == S_NONE) sched_slot_open(&in->slots[0]);
         }
     }
     if (in->queued || in->nwaiting) {
@@ -652,7 +328,7 @@ int bv_sched_new(uv_loop_t *loop, const bv_sched_config *cfg, bv_sched **out)
     if (!s) return BOLT_E_NOMEM;
     s->loop = loop;
     s->cfg = *cfg;
-    s->tr = cfg->transport ? *cfg->transport : net_transport;
+    s->tr = cfg->transport ? *cfg->transport : sched_net_transport;
     *out = s;
     return 0;
 }
@@ -771,7 +447,7 @@ void bv_sched_cancel(bv_sched *s, size_t i, unsigned group)
     }
     while (hit) {
         task *n = hit->next;
-        task_end(hit, BOLT_E_CANCELED, 0, "", "canceled");
+        sched_task_end(hit, BOLT_E_CANCELED, 0, "", "canceled");
         hit = n;
     }
     schedule_timer(in);
@@ -790,7 +466,7 @@ int bv_sched_run(bv_sched *s)
 {
     if (!s) return BOLT_E_INVAL;
     for (size_t i = 0; i < s->count; i++)
-        dispatch(s->insts[i]);
+        sched_dispatch(s->insts[i]);
     while (busy(s))
         uv_run(s->loop, UV_RUN_ONCE);
     return 0;
@@ -828,11 +504,11 @@ void bv_sched_free(bv_sched *s)
         inst *in = s->insts[i];
         task *t;
         while ((t = pop_front(in)))
-            task_end(t, BOLT_E_CANCELED, 0, "", "canceled");
+            sched_task_end(t, BOLT_E_CANCELED, 0, "", "canceled");
         while ((t = in->waiting)) {
             in->waiting = t->next;
             in->nwaiting--;
-            task_end(t, BOLT_E_CANCELED, 0, "", "canceled");
+            sched_task_end(t, BOLT_E_CANCELED, 0, "", "canceled");
         }
         for (unsigned k = 0; k < in->parallel; k++) {
             slot *sl = &in->slots[k];
