@@ -61,7 +61,7 @@ void bv_options_usage(FILE *out)
             "  -c, --checks LIST       comma-separated checks to run, from inventory, tokens,\n"
             "                          counts, schema, coverage, sample, full; 'default' (all\n"
             "                          but full) or 'all' (default: default)\n"
-            "  -n, --sample-size N     nodes sampled on the baseline, 1 to %u\n"
+            "  -n, --sample-size N     nodes sampled per label (small labels whole), 1 to %u\n"
             "                          (default %u)\n"
             "      --seed N            sampling seed (default: random, printed in the report)\n"
             "  -k, --key LABEL.PROP    match sampled LABEL nodes by PROP (repeatable;\n"
