@@ -8,8 +8,10 @@
 #
 #   --records N      node records in the stream (default 2000000)
 #   --big            10000000 records (peak RSS compared between 1 M and 10 M); long
-#   --quick          200000 records, 100000-node coverage graph, 3 runs: a smoke run (~2 min)
+#   --quick          200000 records, 100000-node coverage graph, 3 runs: a smoke run (1-2 min)
 #   --reps R         interleaved repetitions per client and fetch size (default 3)
+#   --coverage-nodes N  nodes of the coverage graph (default 1000000)
+#   --coverage-reps R   repetitions of each K (default 1)
 #   --build DIR      Release build directory (default build/bench-full)
 #   --json FILE      also write every figure as JSON
 #
@@ -23,13 +25,14 @@ cmdline="scripts/bench.sh${*:+ $*}"
 build=build/bench-full
 py_args=()
 no_driver=0
-usage() { sed -n 2,21p "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n 2,23p "$0" | sed 's/^# \{0,1\}//'; }
 while [ $# -gt 0 ]; do
   case "$1" in
     --records) py_args+=(--records "$2"); shift 2 ;;
     --big) py_args+=(--records 10000000); shift ;;
     --quick) py_args+=(--records 200000 --coverage-nodes 100000 --reps 3); shift ;;
     --reps) py_args+=(--reps "$2"); shift 2 ;;
+    --coverage-nodes|--coverage-reps) py_args+=("$1" "$2"); shift 2 ;;
     --build) build=$2; shift 2 ;;
     --json) py_args+=(--json "$2"); shift 2 ;;
     --no-driver) no_driver=1; py_args+=(--no-driver); shift ;;
