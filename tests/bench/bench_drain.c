@@ -230,7 +230,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--query")) {
             query = v;
         } else if (!strcmp(a, "--bolt")) {
-            if (sscanf(v, "%u.%u", &d.major, &d.minor) < 1) return usage();
+            int got = sscanf(v, "%u.%u", &d.major, &d.minor);
+            if (got < 1) return usage();
+            if (got == 1) d.minor = 0;
         } else if (!strcmp(a, "--fetch")) {
             d.fetch = strtoll(v, NULL, 10);
             if (d.fetch == 0 || d.fetch < -1) return usage();

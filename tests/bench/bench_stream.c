@@ -159,7 +159,9 @@ int main(int argc, char **argv)
         } else if (!strcmp(a, "--query")) {
             b.query = v;
         } else if (!strcmp(a, "--bolt")) {
-            if (sscanf(v, "%u.%u", &major, &minor) < 1) return usage();
+            int got = sscanf(v, "%u.%u", &major, &minor);
+            if (got < 1) return usage();
+            if (got == 1) minor = 0;
         } else if (!strcmp(a, "--fetch")) {
             b.fetch = strtoll(v, NULL, 10);
             if (b.fetch == 0 || b.fetch < -1) return usage();
