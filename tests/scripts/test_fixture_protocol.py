@@ -446,7 +446,7 @@ class Handshake2025(ServerCase):
         entries, _ = c.choose(6, 0)
         self.assertEqual(entries[-1], "00000006")
         hello = c.hello()
-        self.assertEqual((hello["server"], hello["protocol_version"]), ("Neo4j/2025.10.0", "6.0"))
+        self.assertEqual((hello["server"], hello["protocol_version"]), ("Neo4j/2025.10.1", "6.0"))
         head, rows, _ = c.run_all("GRAPH")
         self.assertEqual(len(rows[0][0].fields), 4)  # element ids on Bolt 6
         c.close()

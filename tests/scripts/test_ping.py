@@ -176,8 +176,8 @@ class Personas(ServersCase):
         ("2025", ["--bolt", "5.1"], "5.1", False),
     ]
 
-    AGENTS = {"3.5": "Neo4j/3.5.22-SNAPSHOT", "4.4": "Neo4j/4.4.44", "5": "Neo4j/5.26.0",
-              "2025": "Neo4j/2025.10.0"}
+    AGENTS = {"3.5": "Neo4j/3.5.22-SNAPSHOT", "4.4": "Neo4j/4.4.40", "5": "Neo4j/5.26.0",
+              "2025": "Neo4j/2025.10.1"}
 
     def test_every_version_each_persona_speaks(self):
         for persona, args, bolt, manifest in self.CASES:
