@@ -97,28 +97,31 @@ static void put_u8(enc *e, uint8_t b)
     bv_hasher_update(e->h, &b, 1);
 }
 
+static void le64(unsigned char *p, uint64_t v)
+{
+    /* compilers merge these stores into one */
+    p[0] = (unsigned char)v;
+    p[1] = (unsigned char)(v >> 8);
+    p[2] = (unsigned char)(v >> 16);
+    p[3] = (unsigned char)(v >> 24);
+    p[4] = (unsigned char)(v >> 32);
+    p[5] = (unsigned char)(v >> 40);
+    p[6] = (unsigned char)(v >> 48);
+    p[7] = (unsigned char)(v >> 56);
+}
+
 static void put_u64(enc *e, uint64_t v)
 {
-    /* the hot path of hashing: write the 8 little-endian bytes straight into the hasher's
-     * buffer (compilers merge these stores into one) */
+    /* the 8 little-endian bytes straight into the hasher's buffer */
     bv_hasher *h = e->h;
     uint32_t b = h->buffered;
     if (b <= BV_HASHER_BUF_SIZE - 8) {
-        unsigned char *p = h->buf + b;
-        p[0] = (unsigned char)v;
-        p[1] = (unsigned char)(v >> 8);
-        p[2] = (unsigned char)(v >> 16);
-        p[3] = (unsigned char)(v >> 24);
-        p[4] = (unsigned char)(v >> 32);
-        p[5] = (unsigned char)(v >> 40);
-        p[6] = (unsigned char)(v >> 48);
-        p[7] = (unsigned char)(v >> 56);
+        le64(h->buf + b, v);
         h->buffered = b + 8;
         return;
     }
     uint8_t tmp[8];
-    for (int i = 0; i < 8; i++)
-        tmp[i] = (uint8_t)(v >> (8 * i));
+    le64(tmp, v);
     bv_hasher_update(h, tmp, 8);
 }
 
@@ -127,7 +130,7 @@ static void put_i64(enc *e, int64_t v)
     put_u64(e, (uint64_t)v);
 }
 
-static void put_f64(enc *e, double d)
+static uint64_t f64_bits(const enc *e, double d)
 {
     uint64_t bits;
     if (d != d) {
@@ -137,7 +140,12 @@ static void put_f64(enc *e, double d)
     } else {
         memcpy(&bits, &d, 8);
     }
-    put_u64(e, bits);
+    return bits;
+}
+
+static void put_f64(enc *e, double d)
+{
+    put_u64(e, f64_bits(e, d));
 }
 
 /* Length-prefixed bytes (strings, map keys, labels, zone ids). */
@@ -265,45 +273,33 @@ static void sort_kv(bv_kv *kv, size_t n, int (*cmp)(const void *, const void *))
     }
 }
 
+/* Big-endian reads straight from the key bytes: one load (and a byte swap on little-endian
+ * hosts) each, never through a buffer just written, whose partial stores would stall the load. */
+static uint32_t load_be32(const unsigned char *s)
+{
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    uint32_t w;
+    memcpy(&w, s, 4);
+    return __builtin_bswap32(w);
+#else
+    return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
+#endif
+}
+
 /* The first 8 key bytes as a big-endian number, zero-padded: a < b between two prefixes means
  * the keys are in that bytewise order; equal prefixes need the full comparison. Sorting on
- * integers instead of memcmp calls is what makes hashing a node's properties cheap. (Fixed-size
- * copies per length, then one big-endian read, which compilers turn into a load and a bswap.) */
+ * integers instead of memcmp calls is what makes hashing a node's properties cheap. Short keys
+ * are read with overlapping loads (the overlap ORs identical bits). */
 static uint64_t key_prefix(const bolt_value *k)
 {
-    unsigned char b[8] = {0};
     const unsigned char *s = (const unsigned char *)k->u.str;
-    switch (k->len < 8 ? k->len : 8) {
-    case 8:
-        memcpy(b, s, 8);
-        break;
-    case 7:
-        memcpy(b, s, 7);
-        break;
-    case 6:
-        memcpy(b, s, 6);
-        break;
-    case 5:
-        memcpy(b, s, 5);
-        break;
-    case 4:
-        memcpy(b, s, 4);
-        break;
-    case 3:
-        memcpy(b, s, 3);
-        break;
-    case 2:
-        memcpy(b, s, 2);
-        break;
-    case 1:
-        b[0] = s[0];
-        break;
-    default:
-        break;
-    }
-    return (uint64_t)b[0] << 56 | (uint64_t)b[1] << 48 | (uint64_t)b[2] << 40 |
-           (uint64_t)b[3] << 32 | (uint64_t)b[4] << 24 | (uint64_t)b[5] << 16 |
-           (uint64_t)b[6] << 8 | b[7];
+    size_t n = k->len;
+    if (n >= 8) return (uint64_t)load_be32(s) << 32 | load_be32(s + 4);
+    if (n >= 4)
+        return (uint64_t)load_be32(s) << 32 | (uint64_t)load_be32(s + n - 4) << (64 - 8 * n);
+    if (n == 0) return 0;
+    return (uint64_t)s[0] << 56 | (uint64_t)s[n >> 1] << (56 - 8 * (n >> 1)) |
+           (uint64_t)s[n - 1] << (64 - 8 * n);
 }
 
 /* Entry a before entry b (wire positions), as kv_cmp orders them. */
@@ -393,6 +389,76 @@ int bv_canon_sort_map_(const bolt_value *map, bv_kv *kv)
 
 static int enc_value(enc *e, const bolt_value *v, unsigned depth);
 
+/* One map entry whose value is a scalar (the bulk of node properties), written with one bounds
+ * check and the write position kept in a register. The same bytes as put_blob + enc_value: a
+ * chain of small writes that each load and store the hasher's fill level is bound by
+ * store-to-load latency, not by the work. Returns 0 (nothing written) when the value is not a
+ * scalar, nesting is too deep, or the entry does not fit the buffer: the caller then takes the
+ * general path. */
+static int put_scalar_entry(enc *e, const bolt_value *k, const bolt_value *v, unsigned depth)
+{
+    bv_hasher *h = e->h;
+    uint32_t b = h->buffered;
+    size_t klen = k->len, vlen = 0;
+    uint64_t payload;
+    switch (v->type) {
+    case BOLT_T_NULL:
+        payload = 0;
+        break;
+    case BOLT_T_BOOL:
+        payload = v->u.i != 0;
+        break;
+    case BOLT_T_INT:
+        payload = (uint64_t)v->u.i;
+        break;
+    case BOLT_T_FLOAT:
+        payload = f64_bits(e, v->u.f);
+        break;
+    case BOLT_T_STRING:
+    case BOLT_T_BYTES:
+        if (!blob_ok(v)) return 0; /* enc_value reports it */
+        payload = vlen = v->len;
+        break;
+    default:
+        return 0;
+    }
+    if (depth > BV_CANON_MAX_DEPTH || b > BV_HASHER_BUF_SIZE) return 0;
+    /* key: 8 + klen; value: tag + at most 8 + vlen */
+    size_t room = BV_HASHER_BUF_SIZE - b;
+    if (klen > room || vlen > room || 17 + klen + vlen > room) return 0;
+    unsigned char *q = h->buf + b;
+    le64(q, klen);
+    if (klen) memcpy(q + 8, k->u.str, klen);
+    q += 8 + klen;
+    switch (v->type) {
+    case BOLT_T_NULL:
+        *q++ = TAG_NULL;
+        break;
+    case BOLT_T_BOOL:
+        *q++ = TAG_BOOL;
+        *q++ = (unsigned char)payload;
+        break;
+    case BOLT_T_INT:
+        *q++ = TAG_INT;
+        le64(q, payload);
+        q += 8;
+        break;
+    case BOLT_T_FLOAT:
+        *q++ = TAG_FLOAT;
+        le64(q, payload);
+        q += 8;
+        break;
+    default: /* STRING, BYTES */
+        *q++ = v->type == BOLT_T_STRING ? TAG_STRING : TAG_BYTES;
+        le64(q, payload);
+        if (vlen) memcpy(q + 8, v->u.bytes, vlen);
+        q += 8 + vlen;
+        break;
+    }
+    h->buffered = (uint32_t)(q - h->buf);
+    return 1;
+}
+
 static int enc_map(enc *e, const bolt_value *m, unsigned depth)
 {
     size_t base;
@@ -407,6 +473,7 @@ static int enc_map(enc *e, const bolt_value *m, unsigned depth)
     put_u64(e, (uint64_t)n);
     for (int i = 0; i < n && rc == 0; i++) {
         const bv_kv kv = e->kv[base + (size_t)i]; /* re-read: recursion may move the stack */
+        if (put_scalar_entry(e, kv.k, kv.v, depth + 1)) continue;
         put_blob(e, kv.k->u.str, kv.k->len);
         rc = enc_value(e, kv.v, depth + 1);
     }
