@@ -406,6 +406,11 @@ int bv_tz_resolve(const bv_tz *tz, int64_t local, bv_tz_local *out)
     int n = 0, have_gap = 0, first = 1;
     int32_t prev_off = 0, gap_before = 0, gap_after = 0;
     int64_t u = lo;
+    /* INT64_MAX belongs to the segment that starts at last_start: usually the open-ended last
+     * one, but a transition exactly at INT64_MAX makes it a one-instant segment of its own. */
+    int64_t last_start, last_end;
+    int32_t last_off;
+    segment_at(tz, INT64_MAX, &last_start, &last_end, &last_off);
     memset(out, 0, sizeof *out);
     for (;;) {
         int64_t s, e;
@@ -414,8 +419,10 @@ int bv_tz_resolve(const bv_tz *tz, int64_t local, bv_tz_local *out)
         int overflow = (o > 0 && local < INT64_MIN + o) || (o < 0 && local > INT64_MAX + o);
         if (!overflow) {
             int64_t cand = local - o;
-            /* segments are [s, e), except that the last one also holds INT64_MAX */
-            if (cand >= s && (cand < e || e == INT64_MAX) && cand >= lo && cand <= hi) {
+            /* segments are [s, e), except that the one starting at last_start also holds
+             * INT64_MAX */
+            if (cand >= s && (cand < e || (e == INT64_MAX && s == last_start)) && cand >= lo &&
+                cand <= hi) {
                 if (n < 2) {
                     out->utc[n] = cand;
                     out->offset[n] = o;
@@ -437,7 +444,12 @@ int bv_tz_resolve(const bv_tz *tz, int64_t local, bv_tz_local *out)
         }
         first = 0;
         prev_off = o;
-        if (e > hi || e == INT64_MAX) break;
+        if (e > hi) break;
+        if (e == INT64_MAX) {
+            if (s == last_start) break;
+            u = INT64_MAX; /* the one-instant segment of a transition at INT64_MAX */
+            continue;
+        }
         u = e;
     }
     if (n > 2) n = 2;
