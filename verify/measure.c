@@ -18,6 +18,29 @@
 
 /* ---- helpers shared with the check modules -------------------------------------------------- */
 
+int bv_int_row_read(bv_int_row *r, const bv_row *row, const char *what)
+{
+    const bolt_value *a = bv_row_get(row, 0), *b = r->pair ? bv_row_get(row, 1) : NULL;
+    if (r->got) {
+        snprintf(row->err, row->errlen, "%s answered several rows instead of one", what);
+        return BOLT_E_UNEXPECTED;
+    }
+    r->got = 1;
+    /* min/max over no node is null */
+    if (r->pair && a && b && a->type == BOLT_T_NULL && b->type == BOLT_T_NULL) {
+        r->null = 1;
+        return 0;
+    }
+    if (!a || a->type != BOLT_T_INT || (r->pair && (!b || b->type != BOLT_T_INT))) {
+        snprintf(row->err, row->errlen, "%s answered %s instead of an integer", what,
+                 a ? bolt_type_name((bolt_type)a->type) : "no column");
+        return BOLT_E_UNEXPECTED;
+    }
+    r->a = a->u.i;
+    r->b = b ? b->u.i : 0;
+    return 0;
+}
+
 char *bv_value_strdup(const bolt_value *v, int *oom)
 {
     if (!v || v->type != BOLT_T_STRING) return NULL;

@@ -53,50 +53,31 @@ char *bv_full_query(bv_live *lv, size_t i, const char *tmpl, const full_label *f
 
 typedef struct int_task {
     inst_label *il;
-    int which; /* 0 count, 1 bounds */
-    int64_t a, b;
-    int got, null;
+    bv_int_row r; /* r.pair: 0 count, 1 bounds */
 } int_task;
 
 static void int_begin(void *p)
 {
     int_task *t = p;
-    t->got = t->null = 0;
+    t->r.got = t->r.null = 0;
 }
 
 static int int_record(void *p, const bv_row *row)
 {
     int_task *t = p;
-    const bolt_value *a = bv_row_get(row, 0), *b = t->which ? bv_row_get(row, 1) : NULL;
-    if (t->got) {
-        snprintf(row->err, row->errlen, "a full-check query answered several rows");
-        return BOLT_E_UNEXPECTED;
-    }
-    t->got = 1;
-    if (t->which && a && b && a->type == BOLT_T_NULL && b->type == BOLT_T_NULL) {
-        t->null = 1; /* no node */
-        return 0;
-    }
-    if (!a || a->type != BOLT_T_INT || (t->which && (!b || b->type != BOLT_T_INT))) {
-        snprintf(row->err, row->errlen, "a full-check query answered %s instead of an integer",
-                 a ? bolt_type_name((bolt_type)a->type) : "no column");
-        return BOLT_E_UNEXPECTED;
-    }
-    t->a = a->u.i;
-    t->b = b ? b->u.i : 0;
-    return 0;
+    return bv_int_row_read(&t->r, row, "a full-check query");
 }
 
 static void int_done(void *p, int status, const bv_task_error *e)
 {
     int_task *t = p;
     (void)e;
-    if (status == 0 && t->got) {
-        if (t->which == 0) {
-            t->il->count = t->a;
-        } else if (!t->null && t->b >= t->a) {
-            t->il->lo = t->a;
-            t->il->hi = t->b;
+    if (status == 0 && t->r.got) {
+        if (t->r.pair == 0) {
+            t->il->count = t->r.a;
+        } else if (!t->r.null && t->r.b >= t->r.a) {
+            t->il->lo = t->r.a;
+            t->il->hi = t->r.b;
             t->il->have_bounds = 1;
         }
     }
@@ -117,7 +98,7 @@ static int submit_int(bv_live *lv, size_t i, full_label *fl, int which)
         return BOLT_E_NOMEM;
     }
     t->il = &fl->inst[i];
-    t->which = which;
+    t->r.pair = which;
     int rc = bv_live_submit(lv, i, BV_CHECK_FULL, which ? "full id bounds" : "full count", q, NULL,
                             which ? col_bounds : col_c, which ? 2 : 1, &int_handler, t);
     bolt_free(q);

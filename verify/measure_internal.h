@@ -109,6 +109,20 @@ char *bv_live_query(bv_live *lv, size_t i, unsigned check, const char *tmpl,
  * *oom set for the latter). A string containing NUL is refused (not representable). */
 char *bv_value_strdup(const bolt_value *v, int *oom);
 
+/* One row of integers, read in a task's record(): a count (column 0) or, with pair set, an id
+ * range (columns 0 and 1, both null when no node matched: null set, e.g. a label that lost its
+ * nodes since it was counted). The task's begin() clears got and null, so a retried attempt
+ * starts over. */
+typedef struct bv_int_row {
+    int pair;
+    int64_t a, b;
+    int got, null;
+} bv_int_row;
+
+/* Reads row into r. 0, or BOLT_E_UNEXPECTED with a one-line row->err naming the query by what
+ * ("a sampling query"): a second row, or a column that is not an integer. */
+int bv_int_row_read(bv_int_row *r, const bv_row *row, const char *what);
+
 /* ---- the check modules: each submits the tasks of its check on instance i ---- */
 int bv_measure_tokens_start(bv_live *lv, size_t i);   /* measure_tokens.c */
 int bv_measure_schema_start(bv_live *lv, size_t i);   /* measure_schema.c */

@@ -81,54 +81,34 @@ static const char *src(const bv_live *lv, size_t i)
 typedef struct int_task {
     bv_live *lv;
     label_state *ls;
-    int which; /* 0 count, 1 bounds */
-    int64_t a, b;
-    int got, null;
+    bv_int_row r; /* r.pair: 0 count, 1 bounds */
 } int_task;
 
 static void int_begin(void *p)
 {
     int_task *t = p;
-    t->got = t->null = 0;
+    t->r.got = t->r.null = 0;
 }
 
 static int int_record(void *p, const bv_row *row)
 {
     int_task *t = p;
-    const bolt_value *a = bv_row_get(row, 0), *b = t->which ? bv_row_get(row, 1) : NULL;
-    if (t->got) {
-        snprintf(row->err, row->errlen, "a sampling query answered several rows instead of one");
-        return BOLT_E_UNEXPECTED;
-    }
-    t->got = 1;
-    /* min/max over no node is null: the label lost its nodes since it was counted */
-    if (t->which && a && b && a->type == BOLT_T_NULL && b->type == BOLT_T_NULL) {
-        t->null = 1;
-        return 0;
-    }
-    if (!a || a->type != BOLT_T_INT || (t->which && (!b || b->type != BOLT_T_INT))) {
-        snprintf(row->err, row->errlen, "a sampling query answered %s instead of an integer",
-                 a ? bolt_type_name((bolt_type)a->type) : "no column");
-        return BOLT_E_UNEXPECTED;
-    }
-    t->a = a->u.i;
-    t->b = b ? b->u.i : 0;
-    return 0;
+    return bv_int_row_read(&t->r, row, "a sampling query");
 }
 
 static void int_done(void *p, int status, const bv_task_error *e)
 {
     int_task *t = p;
     (void)e;
-    if (status == 0 && t->got) {
-        if (t->which == 0) {
-            t->ls->count = t->a;
-        } else if (t->null) {
+    if (status == 0 && t->r.got) {
+        if (t->r.pair == 0) {
+            t->ls->count = t->r.a;
+        } else if (t->r.null) {
             t->ls->count = 0;
         } else {
-            t->ls->lo = t->a;
-            t->ls->hi = t->b;
-            t->ls->have_bounds = t->b >= t->a;
+            t->ls->lo = t->r.a;
+            t->ls->hi = t->r.b;
+            t->ls->have_bounds = t->r.b >= t->r.a;
         }
     }
     bolt_free(t);
@@ -164,7 +144,7 @@ static int submit_int(bv_live *lv, label_state *ls, int which)
     }
     t->lv = lv;
     t->ls = ls;
-    t->which = which;
+    t->r.pair = which;
     int rc = bv_live_submit(lv, 0, BV_CHECK_SAMPLE, which ? "sample id bounds" : "sample count", q,
                             NULL, which ? col_bounds : col_c, which ? 2 : 1, &int_handler, t);
     bolt_free(q);
