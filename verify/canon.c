@@ -2,10 +2,13 @@
  * layout is specified in docs/canonical-values.md, and any change to it must bump
  * BV_CANON_FORMAT).
  *
- * The encoder writes a type-tagged byte stream straight into a streaming hasher: no canonical
- * copy of the value is ever built. Maps and label sets need sorting; their entry arrays live
- * on one scratch stack per call (an inline buffer first, bolt_malloc beyond), addressed by
- * index because a nested map may grow (move) the stack. */
+ * The encoder writes a type-tagged byte stream through a small staging buffer: no canonical
+ * copy of a big value is ever built. A value whose stream fits the stage (a typical node is
+ * ~540 bytes) is hashed in one XXH3 call, which costs a quarter of feeding the streaming state
+ * (its reset alone clears ~500 bytes); larger ones spill into a streaming hasher, with the same
+ * digest (XXH3 streaming equals one-shot over the same bytes). Maps and label sets need sorting;
+ * their entry arrays live on one scratch stack per call (an inline buffer first, bolt_malloc
+ * beyond), addressed by index because a nested map may grow (move) the stack. */
 #include "canon_internal.h"
 
 #include "bolt/alloc.h"
@@ -44,24 +47,57 @@ enum {
 
 #define NAN_BITS UINT64_C(0x7FF8000000000000)
 #define INLINE_KV 64
+#define STAGE 1024 /* canonical bytes staged before they go to XXH3 */
 
 typedef struct enc {
     const bv_canon *c;
-    bv_hasher *h;
+    bv_hasher *h;     /* where full stages go; NULL while a one-shot hash has not spilled */
+    bv_hasher *spill; /* one-shot mode: the hasher started when the stage overflows */
     unsigned *notes;
     bv_kv *kv; /* scratch stack of map entries / labels */
     size_t cap, top;
+    uint32_t len; /* bytes in stage */
+    unsigned char stage[STAGE];
     bv_kv inline_kv[INLINE_KV];
 } enc;
 
-static void enc_init(enc *e, const bv_canon *c, bv_hasher *h, unsigned *notes)
+/* h: stream into this (initialised) hasher. h NULL: one-shot mode, spill into *spill (which is
+ * initialised here only if the value outgrows the stage); finish with enc_digest(). */
+static void enc_init(enc *e, const bv_canon *c, bv_hasher *h, bv_hasher *spill, unsigned *notes)
 {
     e->c = c;
     e->h = h;
+    e->spill = spill;
     e->notes = notes;
     e->kv = e->inline_kv;
     e->cap = INLINE_KV;
     e->top = 0;
+    e->len = 0;
+}
+
+/* Hands the staged bytes to the hasher (starting the spill hasher in one-shot mode). */
+static void stage_flush(enc *e)
+{
+    if (!e->h) {
+        bv_hasher_init(e->spill, 0);
+        e->h = e->spill;
+    }
+    if (e->len) bv_hasher_update(e->h, e->stage, e->len);
+    e->len = 0;
+}
+
+/* Streaming mode: everything staged goes to the caller's hasher. */
+static void enc_finish(enc *e)
+{
+    if (e->len) stage_flush(e);
+}
+
+/* One-shot mode: the digest of everything written. */
+static bv_h128 enc_digest(enc *e)
+{
+    if (!e->h) return bv_hash128(e->stage, e->len, 0);
+    stage_flush(e);
+    return bv_hasher_digest128(e->h);
 }
 
 static void enc_done(enc *e)
@@ -92,9 +128,27 @@ static int push(enc *e, size_t n, size_t *base)
 
 /* ---- primitive writers (little-endian, fixed width) ------------------------------------------ */
 
+/* Any bytes: staged, or (when they do not fit) after the stage, straight to the hasher. */
+static void put_bytes(enc *e, const void *p, size_t n)
+{
+    if (n <= STAGE - e->len) {
+        if (n) memcpy(e->stage + e->len, p, n);
+        e->len += (uint32_t)n;
+        return;
+    }
+    stage_flush(e);
+    if (n <= STAGE) {
+        memcpy(e->stage, p, n);
+        e->len = (uint32_t)n;
+        return;
+    }
+    bv_hasher_update(e->h, p, n);
+}
+
 static void put_u8(enc *e, uint8_t b)
 {
-    bv_hasher_update(e->h, &b, 1);
+    if (e->len >= STAGE) stage_flush(e);
+    e->stage[e->len++] = b;
 }
 
 static void le64(unsigned char *p, uint64_t v)
@@ -112,17 +166,9 @@ static void le64(unsigned char *p, uint64_t v)
 
 static void put_u64(enc *e, uint64_t v)
 {
-    /* the 8 little-endian bytes straight into the hasher's buffer */
-    bv_hasher *h = e->h;
-    uint32_t b = h->buffered;
-    if (b <= BV_HASHER_BUF_SIZE - 8) {
-        le64(h->buf + b, v);
-        h->buffered = b + 8;
-        return;
-    }
-    uint8_t tmp[8];
-    le64(tmp, v);
-    bv_hasher_update(h, tmp, 8);
+    if (e->len > STAGE - 8) stage_flush(e);
+    le64(e->stage + e->len, v);
+    e->len += 8;
 }
 
 static void put_i64(enc *e, int64_t v)
@@ -152,7 +198,7 @@ static void put_f64(enc *e, double d)
 static void put_blob(enc *e, const void *p, size_t len)
 {
     put_u64(e, len);
-    if (len) bv_hasher_update(e->h, p, len);
+    put_bytes(e, p, len);
 }
 
 /* ---- structure checks ------------------------------------------------------------------------ */
@@ -397,8 +443,7 @@ static int enc_value(enc *e, const bolt_value *v, unsigned depth);
  * general path. */
 static int put_scalar_entry(enc *e, const bolt_value *k, const bolt_value *v, unsigned depth)
 {
-    bv_hasher *h = e->h;
-    uint32_t b = h->buffered;
+    uint32_t b = e->len;
     size_t klen = k->len, vlen = 0;
     uint64_t payload;
     switch (v->type) {
@@ -422,11 +467,11 @@ static int put_scalar_entry(enc *e, const bolt_value *k, const bolt_value *v, un
     default:
         return 0;
     }
-    if (depth > BV_CANON_MAX_DEPTH || b > BV_HASHER_BUF_SIZE) return 0;
+    if (depth > BV_CANON_MAX_DEPTH || b > STAGE) return 0;
     /* key: 8 + klen; value: tag + at most 8 + vlen */
-    size_t room = BV_HASHER_BUF_SIZE - b;
+    size_t room = STAGE - b;
     if (klen > room || vlen > room || 17 + klen + vlen > room) return 0;
-    unsigned char *q = h->buf + b;
+    unsigned char *q = e->stage + b;
     le64(q, klen);
     if (klen) memcpy(q + 8, k->u.str, klen);
     q += 8 + klen;
@@ -455,7 +500,7 @@ static int put_scalar_entry(enc *e, const bolt_value *k, const bolt_value *v, un
         q += 8 + vlen;
         break;
     }
-    h->buffered = (uint32_t)(q - h->buf);
+    e->len = (uint32_t)(q - e->stage);
     return 1;
 }
 
@@ -799,19 +844,13 @@ static int enc_value(enc *e, const bolt_value *v, unsigned depth)
 
 /* ---- public API ------------------------------------------------------------------------------ */
 
-static void begin(bv_hasher *h)
-{
-    uint8_t fmt = BV_CANON_FORMAT;
-    bv_hasher_init(h, 0);
-    bv_hasher_update(h, &fmt, 1);
-}
-
 int bv_canon_write(const bv_canon *c, const bolt_value *v, bv_hasher *h, unsigned *notes)
 {
     if (!c || !v || !h) return BOLT_E_INVAL;
     enc e;
-    enc_init(&e, c, h, notes);
+    enc_init(&e, c, h, NULL, notes);
     int rc = enc_value(&e, v, 0);
+    enc_finish(&e);
     enc_done(&e);
     return rc;
 }
@@ -819,27 +858,28 @@ int bv_canon_write(const bv_canon *c, const bolt_value *v, bv_hasher *h, unsigne
 int bv_canon_hash128(const bv_canon *c, const bolt_value *v, bv_h128 *out, unsigned *notes)
 {
     if (!c || !v || !out) return BOLT_E_INVAL;
-    bv_hasher h;
-    begin(&h);
-    int rc = bv_canon_write(c, v, &h, notes);
-    if (rc) return rc;
-    *out = bv_hasher_digest128(&h);
-    return 0;
+    bv_hasher spill;
+    enc e;
+    enc_init(&e, c, NULL, &spill, notes);
+    put_u8(&e, BV_CANON_FORMAT);
+    int rc = enc_value(&e, v, 0);
+    if (rc == 0) *out = enc_digest(&e);
+    enc_done(&e);
+    return rc;
 }
 
 int bv_canon_node_hash128(const bv_canon *c, const bolt_value *labels, const bolt_value *props,
                           bv_h128 *out, unsigned *notes)
 {
     if (!c || !labels || !props || !out) return BOLT_E_INVAL;
-    bv_hasher h;
-    begin(&h);
+    bv_hasher spill;
     enc e;
-    enc_init(&e, c, &h, notes);
+    enc_init(&e, c, NULL, &spill, notes);
+    put_u8(&e, BV_CANON_FORMAT);
     int rc = enc_node_parts(&e, labels, props, 0);
+    if (rc == 0) *out = enc_digest(&e);
     enc_done(&e);
-    if (rc) return rc;
-    *out = bv_hasher_digest128(&h);
-    return 0;
+    return rc;
 }
 
 int bv_canon_rel_parts_hash128(const bv_canon *c, const bolt_value *type, const bolt_value *props,
@@ -847,15 +887,14 @@ int bv_canon_rel_parts_hash128(const bv_canon *c, const bolt_value *type, const 
                                unsigned *notes)
 {
     if (!c || !type || !props || !out) return BOLT_E_INVAL;
-    bv_hasher h;
-    begin(&h);
+    bv_hasher spill;
     enc e;
-    enc_init(&e, c, &h, notes);
+    enc_init(&e, c, NULL, &spill, notes);
+    put_u8(&e, BV_CANON_FORMAT);
     int rc = enc_rel_parts(&e, type, props, start_key, end_key, 0);
+    if (rc == 0) *out = enc_digest(&e);
     enc_done(&e);
-    if (rc) return rc;
-    *out = bv_hasher_digest128(&h);
-    return 0;
+    return rc;
 }
 
 int bv_canon_rel_hash128(const bv_canon *c, const bolt_value *rel, const bv_h128 *start_key,
