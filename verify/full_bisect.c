@@ -13,8 +13,6 @@
 #include "full_internal.h"
 #include "verify/cli.h"
 
-static const char *const col_node[] = {"k", "ls", "ps", "outs", "ins"};
-
 /* ---- EXPLAIN: the first divergent keys, fetched with their fields ---------------------------- */
 
 typedef struct explain_task {
@@ -41,8 +39,7 @@ static void explain_begin(void *p)
 static int explain_record(void *p, const bv_row *row)
 {
     explain_task *t = p;
-    bv_node_row nr = {bv_row_get(row, 0), bv_row_get(row, 1), bv_row_get(row, 2),
-                      bv_row_get(row, 3), bv_row_get(row, 4)};
+    bv_node_row nr = bv_node_row_of(row);
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 8;
         bv_sample_node *v = bolt_realloc(t->got, cap * sizeof *v);
@@ -109,8 +106,8 @@ static int submit_explain(bv_live *lv, full_state *fs, size_t i, full_label *fl,
     bolt_value kv[4] = {bolt_string("keys"), bolt_list(keys, n), bolt_string("nk"),
                         bolt_list(fs->nk_items, fs->nk_len)};
     bolt_value params = bolt_map(kv, 2);
-    int rc = bv_live_submit(lv, i, BV_CHECK_FULL, "full explain", q, &params, col_node, 5,
-                            &explain_handler, t);
+    int rc = bv_live_submit(lv, i, BV_CHECK_FULL, "full explain", q, &params, bv_node_columns,
+                            BV_NODE_COLUMN_COUNT, &explain_handler, t);
     bolt_free(q);
     if (rc < 0) bolt_free(t);
     return rc == BOLT_E_NOMEM ? rc : 0;

@@ -18,6 +18,15 @@
 
 /* ---- helpers shared with the check modules -------------------------------------------------- */
 
+const char *const bv_node_columns[BV_NODE_COLUMN_COUNT] = {"k", "ls", "ps", "outs", "ins"};
+
+bv_node_row bv_node_row_of(const bv_row *row)
+{
+    bv_node_row nr = {bv_row_get(row, 0), bv_row_get(row, 1), bv_row_get(row, 2),
+                      bv_row_get(row, 3), bv_row_get(row, 4)};
+    return nr;
+}
+
 int bv_int_row_read(bv_int_row *r, const bv_row *row, const char *what)
 {
     const bolt_value *a = bv_row_get(row, 0), *b = r->pair ? bv_row_get(row, 1) : NULL;

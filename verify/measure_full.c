@@ -28,7 +28,6 @@
 
 static const char *const col_c[] = {"c"};
 static const char *const col_bounds[] = {"lo", "hi"};
-static const char *const col_node[] = {"k", "ls", "ps", "outs", "ins"};
 
 static const char *src(const bv_live *lv, size_t i)
 {
@@ -149,8 +148,8 @@ static int scan_record(void *p, const bv_row *row)
     scan_task *t = p;
     full_label *fl = t->fl;
     int named = bv_full_keyed(fl);
-    bv_node_row nr = {named ? bv_row_get(row, 0) : NULL, bv_row_get(row, 1), bv_row_get(row, 2),
-                      bv_row_get(row, 3), bv_row_get(row, 4)};
+    bv_node_row nr = bv_node_row_of(row);
+    if (!named) nr.key = NULL; /* no key to name the node by: column k is not read */
     bv_sample_node n;
     int rc = bv_sample_node_build(&t->fs->canon, fl->label, named ? fl->key->prop : NULL, &nr,
                                   t->fs->node_flags, &n);
@@ -272,7 +271,7 @@ static int submit_scan(bv_live *lv, full_state *fs, size_t i, full_label *fl, in
                         bolt_string("hi"), bolt_int(range ? range[1] : 0)};
     bolt_value params = bolt_map(kv, range ? 3 : 1);
     int rc = bv_live_submit(lv, i, BV_CHECK_FULL, keep ? "full bisection" : "full scan", q, &params,
-                            col_node, 5, &scan_handler, t);
+                            bv_node_columns, BV_NODE_COLUMN_COUNT, &scan_handler, t);
     bolt_free(q);
     if (rc < 0) {
         bolt_arena_free(&t->arena);

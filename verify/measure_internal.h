@@ -37,6 +37,7 @@
 #include "verify/options.h"
 #include "verify/progress.h"
 #include "verify/result.h"
+#include "verify/sample.h"
 #include "verify/scheduler.h"
 
 #ifdef __cplusplus
@@ -122,6 +123,13 @@ typedef struct bv_int_row {
 /* Reads row into r. 0, or BOLT_E_UNEXPECTED with a one-line row->err naming the query by what
  * ("a sampling query"): a second row, or a column that is not an integer. */
 int bv_int_row_read(bv_int_row *r, const bv_row *row, const char *what);
+
+/* The columns of a node query (the catalog's node_fetch and full_* templates), in bv_node_row
+ * order, and a row of them as a bv_node_row: the sample fetch, the full scans and the full
+ * check's explaining fetch all read nodes this way. */
+#define BV_NODE_COLUMN_COUNT 5
+extern const char *const bv_node_columns[BV_NODE_COLUMN_COUNT];
+bv_node_row bv_node_row_of(const bv_row *row);
 
 /* ---- the check modules: each submits the tasks of its check on instance i ---- */
 int bv_measure_tokens_start(bv_live *lv, size_t i);   /* measure_tokens.c */

@@ -68,7 +68,6 @@ typedef struct sample_state {
 static const char *const col_c[] = {"c"};
 static const char *const col_bounds[] = {"lo", "hi"};
 static const char *const col_k[] = {"k"};
-static const char *const col_node[] = {"k", "ls", "ps", "outs", "ins"};
 
 static const char *src(const bv_live *lv, size_t i)
 {
@@ -479,8 +478,7 @@ static bv_sample_node *node_push(bv_sample_node **v, size_t *len, size_t *cap)
 static int fetch_record(void *p, const bv_row *row)
 {
     fetch_task *t = p;
-    bv_node_row nr = {bv_row_get(row, 0), bv_row_get(row, 1), bv_row_get(row, 2),
-                      bv_row_get(row, 3), bv_row_get(row, 4)};
+    bv_node_row nr = bv_node_row_of(row);
     bv_sample_node *n = node_push(&t->nodes, &t->len, &t->cap);
     if (!n) return BOLT_E_NOMEM;
     int rc = bv_sample_node_build(&t->ss->canon, t->list->label, t->list->prop, &nr,
@@ -571,8 +569,8 @@ static int submit_fetch(bv_live *lv, sample_state *ss, size_t i, const bv_label_
     bolt_value kv[4] = {bolt_string("keys"), bolt_list(list->keys + off, n), bolt_string("nk"),
                         bolt_list(ss->nk_items, ss->nk_len)};
     bolt_value params = bolt_map(kv, 2);
-    rc = bv_live_submit(lv, i, BV_CHECK_SAMPLE, "sample fetch", q, &params, col_node, 5,
-                        &fetch_handler, t);
+    rc = bv_live_submit(lv, i, BV_CHECK_SAMPLE, "sample fetch", q, &params, bv_node_columns,
+                        BV_NODE_COLUMN_COUNT, &fetch_handler, t);
     bolt_free(q);
     if (rc < 0) {
         bolt_free(t->hashes);
