@@ -14,7 +14,6 @@
  * run as a verify of OLD (baseline, loaded) against the URI (measured), and the URI's
  * measurement is what is written. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +23,7 @@
 
 #include "bolt/alloc.h"
 #include "bolt/error.h"
+#include "cmd_run.h"
 #include "verify/cli.h"
 #include "verify/measure.h"
 #include "verify/options.h"
@@ -61,43 +61,6 @@ static void usage(FILE *out)
             "--token-file, --credentials-file, --auth-env, --no-auth, --ca-file,\n"
             "--client-cert, --client-key, --pin, --bolt, --manifest.\n"
             "\n" BOLTDIFF_EXIT_CODES_HELP);
-}
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A sampling seed nobody chose: printed in the summary and kept in the snapshot. */
-static uint64_t pick_seed(void)
-{
-    uint64_t seed = 0;
-    int fd = open("/dev/urandom", O_RDONLY);
-    if (fd >= 0) {
-        if (read(fd, &seed, sizeof seed) != (ssize_t)sizeof seed) seed = 0;
-        close(fd);
-    }
-    if (!seed) seed = (uint64_t)wall_ms() ^ ((uint64_t)getpid() << 32);
-    return seed;
-}
-
-static int exit_for(int err)
-{
-    switch (err) {
-    case BOLT_E_RESOLVE:
-    case BOLT_E_CONNECT:
-    case BOLT_E_TIMEOUT:
-    case BOLT_E_TLS:
-    case BOLT_E_TLS_VERIFY:
-    case BOLT_E_TLS_PIN:
-    case BOLT_E_AUTH:
-    case BOLT_E_CLOSED:
-        return BV_EXIT_CONNECT;
-    default:
-        return BV_EXIT_USAGE;
-    }
 }
 
 /* Options of verify that only make sense for a comparison: refused, not silently ignored. */
@@ -260,7 +223,7 @@ int bv_cmd_snapshot(int argc, char **argv)
         bv_options_free(&o);
         return BV_EXIT_USAGE;
     }
-    if (!o.seed_set) o.seed = pick_seed();
+    if (!o.seed_set) o.seed = bv_random_seed();
 
     /* bv_result holds two instances at least; only the first is measured (o.instance_count
      * is 1) and the second stays empty. */
@@ -284,7 +247,7 @@ int bv_cmd_snapshot(int argc, char **argv)
     int code = BV_EXIT_OK;
     if (rc < 0) {
         fprintf(stderr, "boltdiff snapshot: %s\n", err);
-        code = exit_for(rc);
+        code = bv_run_exit_code(rc);
     } else {
         code = judge(&r, mi, &o);
     }

@@ -1,6 +1,5 @@
 /* boltdiff verify: options -> measure (verify/measure.h) -> compare (result.h) -> reports.
  * The exit code follows diff(1) and is documented in docs/exit-codes.md. */
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +8,7 @@
 
 #include "bolt/alloc.h"
 #include "bolt/error.h"
+#include "cmd_run.h"
 #include "verify/cli.h"
 #include "verify/measure.h"
 #include "verify/options.h"
@@ -16,49 +16,11 @@
 #include "verify/report.h"
 #include "verify/result.h"
 
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static int64_t mono_ms(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* A sampling seed nobody chose: the report prints it so that --seed reproduces the run. */
-static uint64_t pick_seed(void)
-{
-    uint64_t seed = 0;
-    int fd = open("/dev/urandom", O_RDONLY);
-    if (fd >= 0) {
-        if (read(fd, &seed, sizeof seed) != (ssize_t)sizeof seed) seed = 0;
-        close(fd);
-    }
-    if (!seed) seed = (uint64_t)wall_ms() ^ ((uint64_t)getpid() << 32);
-    return seed;
-}
-
-/* Exit code for a run-level error of the measuring stage (measure.h). */
-static int exit_for(int err)
-{
-    switch (err) {
-    case BOLT_E_RESOLVE:
-    case BOLT_E_CONNECT:
-    case BOLT_E_TIMEOUT:
-    case BOLT_E_TLS:
-    case BOLT_E_TLS_VERIFY:
-    case BOLT_E_TLS_PIN:
-    case BOLT_E_AUTH:
-    case BOLT_E_CLOSED:
-        return BV_EXIT_CONNECT;
-    default:
-        return BV_EXIT_USAGE;
-    }
 }
 
 static int want_color(const bv_options *o, int to_stdout)
@@ -166,7 +128,7 @@ int bv_cmd_verify(int argc, char **argv)
         fprintf(stderr, "boltdiff verify: %s (see 'boltdiff verify --help')\n", err);
         return BV_EXIT_USAGE;
     }
-    if (!o.seed_set) o.seed = pick_seed();
+    if (!o.seed_set) o.seed = bv_random_seed();
 
     bv_result r;
     if ((rc = bv_result_init(&r, o.instance_count)) != 0) {
@@ -179,7 +141,7 @@ int bv_cmd_verify(int argc, char **argv)
         bv_source_display(o.instances[i], shown, sizeof shown);
         rc = bv_result_set_source(&r, i, shown);
     }
-    r.started_at_ms = wall_ms();
+    r.started_at_ms = bv_wall_ms();
     int64_t t0 = mono_ms();
     bv_progress progress;
     bv_progress_init(&progress, stderr, bv_progress_wanted(o.quiet));
@@ -192,7 +154,7 @@ int bv_cmd_verify(int argc, char **argv)
         fprintf(stderr, "boltdiff verify: %s\n", err);
         bv_result_free(&r);
         bv_options_free(&o);
-        return exit_for(rc);
+        return bv_run_exit_code(rc);
     }
     r.duration_ms = mono_ms() - t0;
     if ((rc = bv_result_finish(&r, o.checks, o.strict)) != 0) {
