@@ -1,8 +1,10 @@
 /* Value helpers (bolt/value.h): per-version dialect, type names, map lookup, deep equality,
- * and the UTF-8 checks shared by the decoder and the formatter. */
+ * deep copy into an arena, and the UTF-8 checks shared by the decoder and the formatter. */
 #include "bolt/value.h"
 
 #include <string.h>
+
+#include "bolt/error.h"
 
 #include "packstream_int.h"
 
@@ -194,4 +196,39 @@ int bolt_utf8_valid(const uint8_t *p, size_t n)
         i += k;
     }
     return 1;
+}
+
+int bolt_value_clone(bolt_arena *a, const bolt_value *src, bolt_value *dst)
+{
+    *dst = *src;
+    switch (src->type) {
+    case BOLT_T_STRING:
+    case BOLT_T_BYTES: {
+        uint8_t *p = bolt_arena_alloc(a, src->len ? src->len : 1);
+        if (!p) return BOLT_E_NOMEM;
+        if (src->len) memcpy(p, src->u.bytes, src->len);
+        dst->u.bytes = p;
+        return 0;
+    }
+    case BOLT_T_NULL:
+    case BOLT_T_BOOL:
+    case BOLT_T_INT:
+    case BOLT_T_FLOAT:
+        return 0;
+    default: {
+        size_t n = src->type == BOLT_T_MAP ? 2u * src->len : src->len;
+        if (n == 0) {
+            dst->u.items = NULL;
+            return 0;
+        }
+        bolt_value *items = bolt_arena_alloc(a, n * sizeof *items);
+        if (!items) return BOLT_E_NOMEM;
+        for (size_t i = 0; i < n; i++) {
+            int r = bolt_value_clone(a, &src->u.items[i], &items[i]);
+            if (r < 0) return r;
+        }
+        dst->u.items = items;
+        return 0;
+    }
+    }
 }

@@ -70,39 +70,6 @@ uint64_t sched_backoff_ms(const bv_sched *s, unsigned n)
     return d < cap ? d : cap;
 }
 
-static int value_clone(bolt_arena *a, const bolt_value *src, bolt_value *dst)
-{
-    *dst = *src;
-    switch (src->type) {
-    case BOLT_T_STRING:
-    case BOLT_T_BYTES: {
-        uint8_t *p = bolt_arena_alloc(a, src->len ? src->len : 1);
-        if (!p) return BOLT_E_NOMEM;
-        if (src->len) memcpy(p, src->u.bytes, src->len);
-        dst->u.bytes = p;
-        return 0;
-    }
-    case BOLT_T_NULL:
-    case BOLT_T_BOOL:
-    case BOLT_T_INT:
-    case BOLT_T_FLOAT:
-        return 0;
-    default: {
-        size_t n = src->type == BOLT_T_MAP ? 2u * (size_t)src->len : src->len;
-        dst->u.items = NULL;
-        if (!n) return 0;
-        bolt_value *items = bolt_arena_alloc(a, n * sizeof *items);
-        if (!items) return BOLT_E_NOMEM;
-        for (size_t i = 0; i < n; i++) {
-            int r = value_clone(a, &src->u.items[i], &items[i]);
-            if (r < 0) return r;
-        }
-        dst->u.items = items;
-        return 0;
-    }
-    }
-}
-
 static void task_free(task *t)
 {
     if (!t) return;
@@ -398,7 +365,7 @@ int bv_sched_submit(bv_sched *s, size_t i, const bv_task_spec *spec)
     if (rc == 0 && spec->params) {
         bolt_arena_init(&t->arena, 256, 0);
         t->has_params = 1;
-        rc = value_clone(&t->arena, spec->params, &t->params);
+        rc = bolt_value_clone(&t->arena, spec->params, &t->params);
     }
     if (rc) {
         task_free(t);

@@ -146,6 +146,5 @@ void conn_fail_queries(bolt_conn *c, int err, const char *msg);
 void conn_closed_error(bolt_conn *c);
 void query_free(query *q);
 int conn_begin_routing(bolt_conn *c);
-int value_clone(bolt_arena *a, const bolt_value *src, bolt_value *dst);
 
 #endif

@@ -16,43 +16,6 @@
 
 /* ---- values --------------------------------------------------------------------------------- */
 
-/* Deep copy into the arena: strings and byte arrays too, so that the caller's tree can go away
- * right after bolt_conn_run() returns. */
-int value_clone(bolt_arena *a, const bolt_value *src, bolt_value *dst)
-{
-    *dst = *src;
-    switch (src->type) {
-    case BOLT_T_STRING:
-    case BOLT_T_BYTES: {
-        uint8_t *p = bolt_arena_alloc(a, src->len ? src->len : 1);
-        if (!p) return BOLT_E_NOMEM;
-        if (src->len) memcpy(p, src->u.bytes, src->len);
-        dst->u.bytes = p;
-        return 0;
-    }
-    case BOLT_T_NULL:
-    case BOLT_T_BOOL:
-    case BOLT_T_INT:
-    case BOLT_T_FLOAT:
-        return 0;
-    default: {
-        size_t n = src->type == BOLT_T_MAP ? 2u * src->len : src->len;
-        if (n == 0) {
-            dst->u.items = NULL;
-            return 0;
-        }
-        bolt_value *items = bolt_arena_alloc(a, n * sizeof *items);
-        if (!items) return BOLT_E_NOMEM;
-        for (size_t i = 0; i < n; i++) {
-            int r = value_clone(a, &src->u.items[i], &items[i]);
-            if (r < 0) return r;
-        }
-        dst->u.items = items;
-        return 0;
-    }
-    }
-}
-
 static char *arena_strdup(bolt_arena *a, const char *s)
 {
     size_t n = strlen(s);
@@ -149,7 +112,7 @@ int bolt_conn_run(bolt_conn *c, const char *cypher, const bolt_value *params,
     q->cypher = bolt_strndup(cypher, strlen(cypher));
     int r = q->cypher ? 0 : BOLT_E_NOMEM;
     if (r == 0 && params) {
-        r = value_clone(&q->arena, params, &q->params);
+        r = bolt_value_clone(&q->arena, params, &q->params);
         q->has_params = 1;
     }
     if (r == 0 && opts && opts->db) {

@@ -18,6 +18,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bolt/alloc.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -127,6 +129,12 @@ static inline bolt_value bolt_map(bolt_value *kv, size_t n) { bolt_value v = {0}
  * from 0.0; structures also need the same wire tag, so F never equals I). Used by tests and
  * snapshots. Trees deeper than BOLT_MAX_DEPTH_LIMIT (packstream.h) compare unequal. */
 int bolt_value_equal(const bolt_value *a, const bolt_value *b);
+
+/* Deep copy of src into the arena a, strings and byte arrays included, so that *dst stays
+ * valid once src's buffer and arena are gone: a query's parameters outlive the caller's tree
+ * (bolt_conn_run, the verify scheduler's retries). *dst lives in a (freed with it, nothing one
+ * by one). 0 or BOLT_E_NOMEM (then *dst must not be used; what was allocated stays in a). */
+int bolt_value_clone(bolt_arena *a, const bolt_value *src, bolt_value *dst);
 
 /* Writes a readable, single-line rendering (JSON-like, for logs and test failures) into buf,
  * always NUL-terminated when size > 0; returns the length it needed, without the NUL (like

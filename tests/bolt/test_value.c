@@ -171,6 +171,50 @@ static void test_equal_containers(void)
     CU_ASSERT(!bolt_value_equal(&s1, &s2));
 }
 
+/* The copy owns every byte: the source's buffers are overwritten afterwards and the copy still
+ * equals the original tree; an arena at its limit gives BOLT_E_NOMEM. */
+static void test_clone(void)
+{
+    char s[] = "text";
+    uint8_t b[] = {1, 2, 3};
+    bolt_value pt[] = {bolt_int(7203), bolt_float(1.5), bolt_float(2.5)};
+    bolt_value point = {0};
+    point.type = BOLT_T_POINT2D;
+    point.tag = 0x58;
+    point.len = 3;
+    point.u.items = pt;
+    bolt_value list[] = {bolt_stringn(s, 4), bolt_bytesv(b, 3), bolt_null(), point,
+                         bolt_list(NULL, 0)};
+    bolt_value kv[] = {bolt_string("k"), bolt_list(list, 5), bolt_string("e"), bolt_map(NULL, 0)};
+    bolt_value src = bolt_map(kv, 2), want, dst;
+    char want_s[] = "text";
+    uint8_t want_b[] = {1, 2, 3};
+    bolt_value want_pt[] = {bolt_int(7203), bolt_float(1.5), bolt_float(2.5)};
+    bolt_value want_point = point;
+    want_point.u.items = want_pt;
+    bolt_value want_list[] = {bolt_stringn(want_s, 4), bolt_bytesv(want_b, 3), bolt_null(),
+                              want_point, bolt_list(NULL, 0)};
+    bolt_value want_kv[] = {bolt_string("k"), bolt_list(want_list, 5), bolt_string("e"),
+                            bolt_map(NULL, 0)};
+    want = bolt_map(want_kv, 2);
+
+    bolt_arena a;
+    bolt_arena_init(&a, 64, 0);
+    CU_ASSERT_EQUAL_FATAL(bolt_value_clone(&a, &src, &dst), 0);
+    memset(s, 'x', 4);
+    b[0] = 9;
+    pt[0] = bolt_int(0);
+    kv[1] = bolt_int(0);
+    CU_ASSERT(bolt_value_equal(&dst, &want));
+    CU_ASSERT(!bolt_value_equal(&dst, &src));
+    CU_ASSERT_PTR_NULL(dst.u.items[3].u.items); /* an empty map has no items */
+    bolt_arena_free(&a);
+
+    bolt_arena_init(&a, 64, 16); /* too small for the tree */
+    CU_ASSERT_EQUAL(bolt_value_clone(&a, &want, &dst), BOLT_E_NOMEM);
+    bolt_arena_free(&a);
+}
+
 /* ---- format ------------------------------------------------------------------------------- */
 
 static void test_format_scalars(void)
@@ -336,6 +380,7 @@ int main(void)
     CU_add_test(s, "map get, last wins", test_map_get);
     CU_add_test(s, "equal scalars", test_equal_scalars);
     CU_add_test(s, "equal containers and structures", test_equal_containers);
+    CU_add_test(s, "clone owns every byte", test_clone);
     CU_add_test(s, "format scalars", test_format_scalars);
     CU_add_test(s, "format floats round trip", test_format_float_round_trips);
     CU_add_test(s, "format strings and bytes", test_format_strings_and_bytes);
