@@ -26,10 +26,8 @@
 extern "C" {
 #endif
 
-/* 128-bit XXH3 digest, the unit of content comparison. `hi` holds the high 64 bits (XXH128's
- * high64). Guarded, together with bv_h128_eq, because verify/model.h declares both too. */
-#ifndef BV_H128_DEFINED
-#define BV_H128_DEFINED
+/* 128-bit XXH3 digest, the unit of content comparison (verify/model.h stores them). `hi`
+ * holds the high 64 bits (XXH128's high64). */
 typedef struct bv_h128 {
     uint64_t lo, hi;
 } bv_h128;
@@ -37,7 +35,6 @@ static inline int bv_h128_eq(bv_h128 a, bv_h128 b)
 {
     return a.lo == b.lo && a.hi == b.hi;
 }
-#endif
 
 /* Room for the xxHash streaming state (576 bytes in xxHash 0.8) plus alignment slack; hash.c
  * checks at compile time that the real state fits. */

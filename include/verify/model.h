@@ -16,21 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "verify/hash.h" /* bv_h128 */
+
 #ifdef __cplusplus
 extern "C" {
-#endif
-
-/* 128-bit XXH3 digest, the unit of content comparison. Guarded, with bv_h128_eq, because
- * verify/hash.h declares both too. */
-#ifndef BV_H128_DEFINED
-#define BV_H128_DEFINED
-typedef struct bv_h128 {
-    uint64_t lo, hi;
-} bv_h128;
-static inline int bv_h128_eq(bv_h128 a, bv_h128 b)
-{
-    return a.lo == b.lo && a.hi == b.hi;
-}
 #endif
 
 /* Checks, selectable with --checks. */
