@@ -11,7 +11,7 @@
 #   --quick          200000 records, 100000-node coverage graph, 3 runs: a smoke run (1-2 min)
 #   --reps R         interleaved repetitions per client and fetch size (default 3)
 #   --coverage-nodes N  nodes of the coverage graph (default 1000000)
-#   --coverage-reps R   repetitions of each K (default 1)
+#   --coverage-reps R   interleaved repetitions of each K (default 3)
 #   --build DIR      Release build directory (default build/bench-full)
 #   --json FILE      also write every figure as JSON
 #

@@ -487,7 +487,7 @@ def main(argv=None):
     ap.add_argument("--persona", default="5")
     ap.add_argument("--bolt", default="5.8")
     ap.add_argument("--coverage-nodes", type=int, default=1_000_000)
-    ap.add_argument("--coverage-reps", type=int, default=1)
+    ap.add_argument("--coverage-reps", type=int, default=3)
     ap.add_argument("--coverage-rels-per-node", type=int, default=0)
     ap.add_argument("--callgrind-records", type=int, default=20_000)
     ap.add_argument("--no-driver", action="store_true")
