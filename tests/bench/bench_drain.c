@@ -31,6 +31,7 @@
 #include "bolt/error.h"
 #include "bolt/message.h"
 #include "bolt/packstream.h"
+#include "bench_client.h"
 
 #define READ_SIZE (256u * 1024u) /* one read() per this many bytes: the syscall cost is gone */
 #define SMALL_CAP 4096u          /* bytes kept of a summary message (has_more lookup) */
@@ -52,27 +53,6 @@ typedef struct drain {
     int done;
     bolt_buf pull; /* a pre-encoded PULL, sent again for every has_more */
 } drain;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Peak resident set of this program: VmHWM of /proc/self/status. Unlike getrusage's
- * ru_maxrss, it does not include the memory of the process image this one replaced at exec
- * (a benchmark started from Python would otherwise report Python's size). -1 if unknown. */
-static long peak_rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
-    if (f) fclose(f);
-    return kib;
-}
 
 static int write_all(int fd, const uint8_t *p, size_t n)
 {
@@ -205,44 +185,17 @@ static int connect_to(const char *host, const char *port)
     return fd;
 }
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: bench_drain --port P [--host H] [--bolt MAJOR.MINOR] [--fetch -1|N] "
-                    "[--query TEXT]\n");
-    return 2;
-}
-
 int main(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *port = NULL, *query = "MATCH (n) RETURN n";
+    bench_args args;
+    int code = bench_parse_args(argc, argv, "bench_drain", 0, &args);
+    if (code) return code;
+    const char *host = args.host, *port = args.port, *query = args.query;
     drain d;
     memset(&d, 0, sizeof d);
-    d.major = 5;
-    d.minor = 8;
-    d.fetch = -1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) return usage();
-        if (!strcmp(a, "--host")) {
-            host = v;
-        } else if (!strcmp(a, "--port")) {
-            port = v;
-        } else if (!strcmp(a, "--query")) {
-            query = v;
-        } else if (!strcmp(a, "--bolt")) {
-            int got = sscanf(v, "%u.%u", &d.major, &d.minor);
-            if (got < 1) return usage();
-            if (got == 1) d.minor = 0;
-        } else if (!strcmp(a, "--fetch")) {
-            d.fetch = strtoll(v, NULL, 10);
-            if (d.fetch == 0 || d.fetch < -1) return usage();
-        } else {
-            return usage();
-        }
-        i++;
-    }
-    if (!port) return usage();
-    if (d.major < 3 || d.major > 6) return fail("--bolt: versions 3 to 6 only"), 1;
+    d.major = args.major;
+    d.minor = args.minor;
+    d.fetch = args.fetch;
 
     /* Everything the client will write, encoded before the clock starts. */
     bolt_buf req;
@@ -282,7 +235,7 @@ int main(int argc, char **argv)
     uint8_t *buf = malloc(READ_SIZE);
     if (!buf) return fail("out of memory"), 1;
 
-    double t0 = now_s();
+    double t0 = bench_now_s();
     d.fd = connect_to(host, port);
     if (d.fd < 0) return 1;
     if (write_all(d.fd, req.data, req.len)) return fail("writing the requests failed"), 1;
@@ -305,7 +258,7 @@ int main(int argc, char **argv)
         d.bytes += (uint64_t)r;
         if (walk(&d, buf, (size_t)r)) return 1;
     }
-    double t1 = now_s();
+    double t1 = bench_now_s();
     bolt_buf bye;
     bolt_buf_init(&bye);
     if (bolt_enc_goodbye(&bye, d.major, d.minor) == 0) (void)write_all(d.fd, bye.data, bye.len);
@@ -314,7 +267,7 @@ int main(int argc, char **argv)
            "\"bytes\":%llu,\"seconds\":%.6f,\"pulls\":%llu,\"hwm_kib\":%ld}\n",
            d.major, d.minor, (long long)d.fetch, (unsigned long long)d.records,
            (unsigned long long)d.bytes, t1 - t0, (unsigned long long)d.pulls_sent + 1,
-           peak_rss_kib());
+           bench_peak_rss_kib());
     bolt_buf_free(&bye);
     bolt_buf_free(&req);
     bolt_buf_free(&d.pull);

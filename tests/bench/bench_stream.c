@@ -26,6 +26,7 @@
 #include "verify/canon.h"
 #include "verify/hash.h"
 #include "verify/tzdb.h"
+#include "bench_client.h"
 
 typedef struct bench {
     const char *query;
@@ -38,27 +39,6 @@ typedef struct bench {
     int failed;
     double t0, t1;
 } bench;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* Peak resident set of this program: VmHWM of /proc/self/status. Unlike getrusage's
- * ru_maxrss, it does not include the memory of the process image this one replaced at exec
- * (a benchmark started from Python would otherwise report Python's size). -1 if unknown. */
-static long peak_rss_kib(void)
-{
-    FILE *f = fopen("/proc/self/status", "r");
-    char line[256];
-    long kib = -1;
-    while (f && fgets(line, sizeof line, f))
-        if (sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
-    if (f) fclose(f);
-    return kib;
-}
 
 static int on_record(bolt_conn *c, const bolt_value *record, void *ud)
 {
@@ -86,7 +66,7 @@ static int on_record(bolt_conn *c, const bolt_value *record, void *ud)
 static void on_summary(bolt_conn *c, const bolt_value *meta, void *ud)
 {
     bench *b = ud;
-    b->t1 = now_s();
+    b->t1 = bench_now_s();
     b->bytes = bolt_conn_get_info(c)->bytes_in;
     bolt_conn_close(c);
 }
@@ -129,52 +109,18 @@ static void on_closed(bolt_conn *c, void *ud)
     (void)ud;
 }
 
-static int usage(void)
-{
-    fprintf(stderr, "usage: bench_stream --port P [--host H] [--bolt MAJOR.MINOR] [--fetch -1|N] "
-                    "[--query TEXT] [--no-hash]\n");
-    return 2;
-}
-
 int main(int argc, char **argv)
 {
-    const char *host = "127.0.0.1", *port = NULL;
-    unsigned major = 5, minor = 8;
+    bench_args args;
+    int code = bench_parse_args(argc, argv, "bench_stream", 1, &args);
+    if (code) return code;
+    const char *host = args.host, *port = args.port;
+    unsigned major = args.major, minor = args.minor;
     bench b;
     memset(&b, 0, sizeof b);
-    b.query = "MATCH (n) RETURN n";
-    b.fetch = -1;
-    b.hash = 1;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "--no-hash")) {
-            b.hash = 0;
-            continue;
-        }
-        if (!v) return usage();
-        if (!strcmp(a, "--host")) {
-            host = v;
-        } else if (!strcmp(a, "--port")) {
-            port = v;
-        } else if (!strcmp(a, "--query")) {
-            b.query = v;
-        } else if (!strcmp(a, "--bolt")) {
-            int got = sscanf(v, "%u.%u", &major, &minor);
-            if (got < 1) return usage();
-            if (got == 1) minor = 0;
-        } else if (!strcmp(a, "--fetch")) {
-            b.fetch = strtoll(v, NULL, 10);
-            if (b.fetch == 0 || b.fetch < -1) return usage();
-        } else {
-            return usage();
-        }
-        i++;
-    }
-    if (!port) return usage();
-    if (major < 3 || major > 6) {
-        fprintf(stderr, "bench_stream: --bolt: versions 3 to 6 only\n");
-        return 1;
-    }
+    b.query = args.query;
+    b.fetch = args.fetch;
+    b.hash = !args.no_hash;
 
     char text[300], err[256];
     snprintf(text, sizeof text, "bolt://%s:%s", host, port);
@@ -203,7 +149,7 @@ int main(int argc, char **argv)
     uv_loop_t loop;
     uv_loop_init(&loop);
     bolt_conn *c = NULL;
-    b.t0 = now_s();
+    b.t0 = bench_now_s();
     int rc = bolt_conn_open(&loop, &cfg, &cb, &c);
     if (rc) {
         fprintf(stderr, "bench_stream: %s\n", bolt_strerror(rc));
@@ -224,6 +170,6 @@ int main(int argc, char **argv)
            "\"hwm_kib\":%ld}\n",
            major, minor, (long long)b.fetch, (unsigned long long)b.records,
            (unsigned long long)b.bytes, b.t1 - b.t0, (unsigned long long)b.nodes, b.notes,
-           b.hash ? hex : "", peak_rss_kib());
+           b.hash ? hex : "", bench_peak_rss_kib());
     return 0;
 }
