@@ -14,34 +14,20 @@
 #include "bolt/packstream.h"
 #include "failalloc.h"
 #include "hex.h"
+#include "psinput.h"
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static bolt_arena g_arena;
-static uint8_t *g_input; /* exact-size copy of the last input: ASan catches any over-read */
-static size_t g_input_len;
-
 static int setup(void)
 {
-    bolt_arena_init(&g_arena, 256, 0);
+    psinput_init(256);
     return 0;
 }
 
 static int teardown(void)
 {
-    bolt_arena_free(&g_arena);
-    free(g_input);
-    g_input = NULL;
+    psinput_free();
     return 0;
-}
-
-static const uint8_t *set_input(const uint8_t *p, size_t n)
-{
-    free(g_input);
-    g_input = malloc(n ? n : 1);
-    if (n) memcpy(g_input, p, n);
-    g_input_len = n;
-    return g_input;
 }
 
 static const uint8_t *set_hex(const char *hex)
@@ -49,25 +35,15 @@ static const uint8_t *set_hex(const char *hex)
     size_t n = 0;
     uint8_t *p = hex_alloc(hex, &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(p);
-    set_input(p, n);
+    ps_set_input(p, n);
     free(p);
-    return g_input;
-}
-
-/* Decodes g_input with Bolt major.minor rules. */
-static int dec_input(unsigned major, unsigned minor, unsigned flags, bolt_value *out,
-                     size_t *consumed)
-{
-    bolt_dialect dl;
-    bolt_dialect_for(&dl, major, minor, 0);
-    bolt_decoder d = {&dl, &g_arena, 0, flags};
-    return bolt_decode(&d, g_input, g_input_len, out, consumed);
+    return ps_input;
 }
 
 static int dec_hex(const char *hex, bolt_value *out, size_t *consumed)
 {
     set_hex(hex);
-    return dec_input(3, 0, 0, out, consumed);
+    return ps_decode_input(3, 0, 0, out, consumed);
 }
 
 /* Encodes v and checks the bytes against hex. */
@@ -133,7 +109,7 @@ static void test_int_golden(void)
         check_pack(&v, int_vectors[i].hex);
         size_t used = 0;
         CU_ASSERT_EQUAL(dec_hex(int_vectors[i].hex, &out, &used), 0);
-        CU_ASSERT_EQUAL(used, g_input_len);
+        CU_ASSERT_EQUAL(used, ps_input_len);
         CU_ASSERT_EQUAL(out.type, BOLT_T_INT);
         CU_ASSERT_EQUAL(out.u.i, int_vectors[i].v);
     }
@@ -159,10 +135,10 @@ static void test_int_smallest_at_boundaries(void)
             bolt_buf_init(&b);
             bolt_pack_int(&b, x);
             CU_ASSERT_EQUAL(b.len, want);
-            set_input(b.data, b.len);
+            ps_set_input(b.data, b.len);
             bolt_value out;
             size_t used = 0;
-            CU_ASSERT_EQUAL(dec_input(3, 0, 0, &out, &used), 0);
+            CU_ASSERT_EQUAL(ps_decode_input(3, 0, 0, &out, &used), 0);
             CU_ASSERT_EQUAL(used, want);
             CU_ASSERT_EQUAL(out.u.i, x);
             bolt_buf_free(&b);
@@ -179,7 +155,7 @@ static void test_int_any_width_accepted(void)
         size_t used = 0;
         CU_ASSERT_EQUAL(dec_hex(forty_two[i], &out, &used), 0);
         CU_ASSERT_EQUAL(out.u.i, 42);
-        CU_ASSERT_EQUAL(used, g_input_len);
+        CU_ASSERT_EQUAL(used, ps_input_len);
     }
     /* Non-optimal negative: -1 in 8 bytes. */
     bolt_value out;
@@ -256,22 +232,22 @@ static void test_sized_headers_and_decoding(void)
         /* String: header, then the bytes; decodes zero-copy into the input. */
         bolt_pack_string(&b, text, n);
         CU_ASSERT(starts_with_hex(&b, size_vectors[i].str_hdr));
-        set_input(b.data, b.len);
+        ps_set_input(b.data, b.len);
         bolt_value out;
         size_t used = 0;
-        CU_ASSERT_EQUAL_FATAL(dec_input(3, 0, 0, &out, &used), 0);
+        CU_ASSERT_EQUAL_FATAL(ps_decode_input(3, 0, 0, &out, &used), 0);
         CU_ASSERT_EQUAL(used, b.len);
         CU_ASSERT_EQUAL(out.type, BOLT_T_STRING);
         CU_ASSERT_EQUAL(out.len, n);
-        CU_ASSERT(out.u.str >= (const char *)g_input &&
-                  out.u.str + n <= (const char *)g_input + g_input_len);
+        CU_ASSERT(out.u.str >= (const char *)ps_input &&
+                  out.u.str + n <= (const char *)ps_input + ps_input_len);
 
         /* Bytes (no tiny form). */
         bolt_buf_reset(&b);
         bolt_pack_bytes(&b, (const uint8_t *)text, n);
         CU_ASSERT(starts_with_hex(&b, size_vectors[i].bytes_hdr));
-        set_input(b.data, b.len);
-        CU_ASSERT_EQUAL_FATAL(dec_input(3, 0, 0, &out, &used), 0);
+        ps_set_input(b.data, b.len);
+        CU_ASSERT_EQUAL_FATAL(ps_decode_input(3, 0, 0, &out, &used), 0);
         CU_ASSERT_EQUAL(out.type, BOLT_T_BYTES);
         CU_ASSERT_EQUAL(out.len, n);
         CU_ASSERT_EQUAL(used, b.len);
@@ -282,8 +258,8 @@ static void test_sized_headers_and_decoding(void)
         CU_ASSERT(starts_with_hex(&b, size_vectors[i].list_hdr));
         for (size_t k = 0; k < n; k++)
             bolt_pack_int(&b, 1);
-        set_input(b.data, b.len);
-        CU_ASSERT_EQUAL_FATAL(dec_input(3, 0, 0, &out, &used), 0);
+        ps_set_input(b.data, b.len);
+        CU_ASSERT_EQUAL_FATAL(ps_decode_input(3, 0, 0, &out, &used), 0);
         CU_ASSERT_EQUAL(out.type, BOLT_T_LIST);
         CU_ASSERT_EQUAL(out.len, n);
         CU_ASSERT_EQUAL(used, b.len);
@@ -297,8 +273,8 @@ static void test_sized_headers_and_decoding(void)
             bolt_pack_cstr(&b, "k");
             bolt_pack_int(&b, (int64_t)k);
         }
-        set_input(b.data, b.len);
-        CU_ASSERT_EQUAL_FATAL(dec_input(3, 0, 0, &out, &used), 0);
+        ps_set_input(b.data, b.len);
+        CU_ASSERT_EQUAL_FATAL(ps_decode_input(3, 0, 0, &out, &used), 0);
         CU_ASSERT_EQUAL(out.type, BOLT_T_MAP);
         CU_ASSERT_EQUAL(out.len, n);
         CU_ASSERT_EQUAL(used, b.len);
@@ -309,7 +285,7 @@ static void test_sized_headers_and_decoding(void)
         } else {
             CU_ASSERT_PTR_NULL(last);
         }
-        bolt_arena_reset(&g_arena);
+        bolt_arena_reset(&ps_arena);
         bolt_buf_free(&b);
         free(text);
     }
@@ -341,16 +317,16 @@ static void test_utf8_check_flag(void)
     bolt_value out;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         set_hex(bad[i]);
-        CU_ASSERT_EQUAL(dec_input(3, 0, BOLT_DECODE_CHECK_UTF8, &out, NULL), BOLT_E_UTF8);
+        CU_ASSERT_EQUAL(ps_decode_input(3, 0, BOLT_DECODE_CHECK_UTF8, &out, NULL), BOLT_E_UTF8);
         /* Without the flag the bytes are passed through untouched. */
-        CU_ASSERT_EQUAL(dec_input(3, 0, 0, &out, NULL), 0);
+        CU_ASSERT_EQUAL(ps_decode_input(3, 0, 0, &out, NULL), 0);
         CU_ASSERT_EQUAL(out.type, BOLT_T_STRING);
     }
     /* Map keys are strings too. */
     set_hex("A1 81 FF 01");
-    CU_ASSERT_EQUAL(dec_input(3, 0, BOLT_DECODE_CHECK_UTF8, &out, NULL), BOLT_E_UTF8);
+    CU_ASSERT_EQUAL(ps_decode_input(3, 0, BOLT_DECODE_CHECK_UTF8, &out, NULL), BOLT_E_UTF8);
     set_hex("84 F0 9F 8E 89"); /* U+1F389 */
-    CU_ASSERT_EQUAL(dec_input(3, 0, BOLT_DECODE_CHECK_UTF8, &out, NULL), 0);
+    CU_ASSERT_EQUAL(ps_decode_input(3, 0, BOLT_DECODE_CHECK_UTF8, &out, NULL), 0);
 }
 
 static void test_consumed_stops_at_value_end(void)
@@ -373,24 +349,24 @@ static void test_reserved_markers(void)
         /* Followed by plenty of bytes, so no size rule can explain the error. */
         uint8_t in[12] = {reserved[i], 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
         bolt_value out;
-        set_input(in, sizeof in);
-        CU_ASSERT_EQUAL(dec_input(6, 0, BOLT_DECODE_RAW_STRUCTS, &out, NULL),
+        ps_set_input(in, sizeof in);
+        CU_ASSERT_EQUAL(ps_decode_input(6, 0, BOLT_DECODE_RAW_STRUCTS, &out, NULL),
                         BOLT_E_RESERVED_MARKER);
         /* Nested inside a list and as a map value. */
         uint8_t nested[13] = {0x91, reserved[i]};
-        set_input(nested, sizeof nested);
-        CU_ASSERT_EQUAL(dec_input(6, 0, 0, &out, NULL), BOLT_E_RESERVED_MARKER);
+        ps_set_input(nested, sizeof nested);
+        CU_ASSERT_EQUAL(ps_decode_input(6, 0, 0, &out, NULL), BOLT_E_RESERVED_MARKER);
         uint8_t inmap[14] = {0xA1, 0x81, 'k', reserved[i]};
-        set_input(inmap, sizeof inmap);
-        CU_ASSERT_EQUAL(dec_input(6, 0, 0, &out, NULL), BOLT_E_RESERVED_MARKER);
+        ps_set_input(inmap, sizeof inmap);
+        CU_ASSERT_EQUAL(ps_decode_input(6, 0, 0, &out, NULL), BOLT_E_RESERVED_MARKER);
     }
     /* Every other marker byte decodes to something or fails for another reason. */
     int reserved_count = 0;
     for (int m = 0; m < 256; m++) {
         uint8_t in[40] = {(uint8_t)m};
         bolt_value out;
-        set_input(in, sizeof in);
-        if (dec_input(6, 0, BOLT_DECODE_RAW_STRUCTS, &out, NULL) == BOLT_E_RESERVED_MARKER)
+        ps_set_input(in, sizeof in);
+        if (ps_decode_input(6, 0, BOLT_DECODE_RAW_STRUCTS, &out, NULL) == BOLT_E_RESERVED_MARKER)
             reserved_count++;
     }
     CU_ASSERT_EQUAL(reserved_count, (int)sizeof reserved);
@@ -457,7 +433,7 @@ static void test_huge_sizes_no_allocation(void)
         bolt_decoder d = {&dl, &a, 0, 0};
         bolt_value out;
         failalloc_install();
-        int rc = bolt_decode(&d, g_input, g_input_len, &out, NULL);
+        int rc = bolt_decode(&d, ps_input, ps_input_len, &out, NULL);
         unsigned long calls = failalloc_calls();
         failalloc_uninstall();
         if (rc != cases[i].rc) fprintf(stderr, "\n  %s -> %s\n", cases[i].hex, bolt_errname(rc));
@@ -500,21 +476,21 @@ static void test_truncated_every_offset(void)
         uint8_t *full = hex_alloc(truncation_vectors[i].hex, &n);
         bolt_value out;
         size_t used = 0;
-        set_input(full, n);
-        int rc =
-            dec_input(truncation_vectors[i].major, truncation_vectors[i].minor, 0, &out, &used);
+        ps_set_input(full, n);
+        int rc = ps_decode_input(truncation_vectors[i].major, truncation_vectors[i].minor, 0, &out,
+                                 &used);
         CU_ASSERT_EQUAL(rc, 0);
         CU_ASSERT_EQUAL(used, n);
         for (size_t cut = 0; cut < n; cut++) {
-            set_input(full, cut);
-            rc =
-                dec_input(truncation_vectors[i].major, truncation_vectors[i].minor, 0, &out, &used);
+            ps_set_input(full, cut);
+            rc = ps_decode_input(truncation_vectors[i].major, truncation_vectors[i].minor, 0, &out,
+                                 &used);
             if (rc != BOLT_E_TRUNCATED)
                 fprintf(stderr, "\n  vector %zu cut at %zu: %s\n", i, cut, bolt_errname(rc));
             CU_ASSERT_EQUAL(rc, BOLT_E_TRUNCATED);
             CU_ASSERT_EQUAL(out.type, BOLT_T_NULL);
         }
-        bolt_arena_reset(&g_arena);
+        bolt_arena_reset(&ps_arena);
         free(full);
     }
 }
@@ -531,14 +507,14 @@ static int decode_nested(size_t levels, unsigned max_depth, uint8_t opener)
         if (opener == 0xA1) in[n++] = 0x80; /* key "" */
     }
     in[n++] = 0x01;
-    set_input(in, n);
+    ps_set_input(in, n);
     free(in);
     bolt_dialect dl;
     bolt_dialect_for(&dl, 3, 0, 0);
-    bolt_decoder d = {&dl, &g_arena, max_depth, 0};
+    bolt_decoder d = {&dl, &ps_arena, max_depth, 0};
     bolt_value out;
-    int rc = bolt_decode(&d, g_input, g_input_len, &out, NULL);
-    bolt_arena_reset(&g_arena);
+    int rc = bolt_decode(&d, ps_input, ps_input_len, &out, NULL);
+    bolt_arena_reset(&ps_arena);
     return rc;
 }
 
@@ -557,9 +533,9 @@ static void test_depth_limits(void)
     set_hex("91 91 90");
     bolt_dialect dl;
     bolt_dialect_for(&dl, 3, 0, 0);
-    bolt_decoder d = {&dl, &g_arena, 2, 0};
+    bolt_decoder d = {&dl, &ps_arena, 2, 0};
     bolt_value out;
-    CU_ASSERT_EQUAL(bolt_decode(&d, g_input, g_input_len, &out, NULL), BOLT_E_TOO_DEEP);
+    CU_ASSERT_EQUAL(bolt_decode(&d, ps_input, ps_input_len, &out, NULL), BOLT_E_TOO_DEEP);
 }
 
 /* A million 0x91 bytes (a list holding a list holding ...): an error, quickly, and no stack
@@ -569,32 +545,32 @@ static void test_nesting_bomb(void)
     size_t n = 1000000;
     uint8_t *in = malloc(n);
     memset(in, 0x91, n);
-    set_input(in, n);
+    ps_set_input(in, n);
     free(in);
     bolt_dialect dl;
     bolt_dialect_for(&dl, 3, 0, 0);
     unsigned depths[] = {0, 100000000};
     for (size_t i = 0; i < 2; i++) {
-        bolt_decoder d = {&dl, &g_arena, depths[i], 0};
+        bolt_decoder d = {&dl, &ps_arena, depths[i], 0};
         bolt_value out;
-        CU_ASSERT_EQUAL(bolt_decode(&d, g_input, g_input_len, &out, NULL), BOLT_E_TOO_DEEP);
-        bolt_arena_reset(&g_arena);
+        CU_ASSERT_EQUAL(bolt_decode(&d, ps_input, ps_input_len, &out, NULL), BOLT_E_TOO_DEEP);
+        bolt_arena_reset(&ps_arena);
     }
     /* Same with maps ("A1 80" repeated) and structures (unknown tag, raw). */
     for (size_t i = 0; i + 1 < n; i += 2) {
-        g_input[i] = 0xA1;
-        g_input[i + 1] = 0x80;
+        ps_input[i] = 0xA1;
+        ps_input[i + 1] = 0x80;
     }
-    bolt_decoder d = {&dl, &g_arena, 0, 0};
+    bolt_decoder d = {&dl, &ps_arena, 0, 0};
     bolt_value out;
-    CU_ASSERT_EQUAL(bolt_decode(&d, g_input, g_input_len, &out, NULL), BOLT_E_TOO_DEEP);
+    CU_ASSERT_EQUAL(bolt_decode(&d, ps_input, ps_input_len, &out, NULL), BOLT_E_TOO_DEEP);
     for (size_t i = 0; i + 1 < n; i += 2) {
-        g_input[i] = 0xB1;
-        g_input[i + 1] = 0x7A;
+        ps_input[i] = 0xB1;
+        ps_input[i + 1] = 0x7A;
     }
     d.flags = BOLT_DECODE_RAW_STRUCTS;
-    CU_ASSERT_EQUAL(bolt_decode(&d, g_input, g_input_len, &out, NULL), BOLT_E_TOO_DEEP);
-    bolt_arena_reset(&g_arena);
+    CU_ASSERT_EQUAL(bolt_decode(&d, ps_input, ps_input_len, &out, NULL), BOLT_E_TOO_DEEP);
+    bolt_arena_reset(&ps_arena);
 }
 
 /* ---- argument checks and the struct header peek ------------------------------------------ */
@@ -607,9 +583,9 @@ static void test_invalid_arguments(void)
     uint8_t one = 1;
     bolt_decoder no_arena = {&dl, NULL, 0, 0};
     CU_ASSERT_EQUAL(bolt_decode(&no_arena, &one, 1, &out, NULL), BOLT_E_INVAL);
-    bolt_decoder no_dialect = {NULL, &g_arena, 0, 0};
+    bolt_decoder no_dialect = {NULL, &ps_arena, 0, 0};
     CU_ASSERT_EQUAL(bolt_decode(&no_dialect, &one, 1, &out, NULL), BOLT_E_INVAL);
-    bolt_decoder ok = {&dl, &g_arena, 0, 0};
+    bolt_decoder ok = {&dl, &ps_arena, 0, 0};
     CU_ASSERT_EQUAL(bolt_decode(NULL, &one, 1, &out, NULL), BOLT_E_INVAL);
     CU_ASSERT_EQUAL(bolt_decode(&ok, &one, 1, NULL, NULL), BOLT_E_INVAL);
     CU_ASSERT_EQUAL(bolt_decode(&ok, NULL, 1, &out, NULL), BOLT_E_INVAL);
@@ -621,26 +597,26 @@ static void test_struct_header_peek(void)
     uint8_t fields = 0xEE, tag = 0xEE;
     size_t used = 0;
     set_hex("B1 71 91 01");
-    CU_ASSERT_EQUAL(bolt_decode_struct_header(g_input, g_input_len, &fields, &tag, &used), 0);
+    CU_ASSERT_EQUAL(bolt_decode_struct_header(ps_input, ps_input_len, &fields, &tag, &used), 0);
     CU_ASSERT_EQUAL(fields, 1);
     CU_ASSERT_EQUAL(tag, 0x71);
     CU_ASSERT_EQUAL(used, 2);
     set_hex("BF 00");
-    CU_ASSERT_EQUAL(bolt_decode_struct_header(g_input, g_input_len, &fields, &tag, &used), 0);
+    CU_ASSERT_EQUAL(bolt_decode_struct_header(ps_input, ps_input_len, &fields, &tag, &used), 0);
     CU_ASSERT_EQUAL(fields, 15);
     CU_ASSERT_EQUAL(tag, 0);
     set_hex("B0");
-    CU_ASSERT_EQUAL(bolt_decode_struct_header(g_input, g_input_len, &fields, &tag, &used),
+    CU_ASSERT_EQUAL(bolt_decode_struct_header(ps_input, ps_input_len, &fields, &tag, &used),
                     BOLT_E_TRUNCATED);
-    CU_ASSERT_EQUAL(bolt_decode_struct_header(g_input, 0, &fields, &tag, &used), BOLT_E_TRUNCATED);
+    CU_ASSERT_EQUAL(bolt_decode_struct_header(ps_input, 0, &fields, &tag, &used), BOLT_E_TRUNCATED);
     set_hex("91 01");
-    CU_ASSERT_EQUAL(bolt_decode_struct_header(g_input, g_input_len, &fields, &tag, &used),
+    CU_ASSERT_EQUAL(bolt_decode_struct_header(ps_input, ps_input_len, &fields, &tag, &used),
                     BOLT_E_BAD_STRUCT);
     set_hex("DC 01 71");
-    CU_ASSERT_EQUAL(bolt_decode_struct_header(g_input, g_input_len, &fields, &tag, &used),
+    CU_ASSERT_EQUAL(bolt_decode_struct_header(ps_input, ps_input_len, &fields, &tag, &used),
                     BOLT_E_RESERVED_MARKER);
     set_hex("E5 00");
-    CU_ASSERT_EQUAL(bolt_decode_struct_header(g_input, g_input_len, &fields, &tag, &used),
+    CU_ASSERT_EQUAL(bolt_decode_struct_header(ps_input, ps_input_len, &fields, &tag, &used),
                     BOLT_E_RESERVED_MARKER);
 }
 

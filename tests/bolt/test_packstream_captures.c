@@ -11,40 +11,18 @@
 #include "bolt/error.h"
 #include "bolt/packstream.h"
 #include "hex.h"
-
-static bolt_arena g_arena;
-static uint8_t *g_input; /* exact-size copy of the last input: ASan catches any over-read */
-static size_t g_input_len;
+#include "psinput.h"
 
 static int setup(void)
 {
-    bolt_arena_init(&g_arena, 4096, 0);
+    psinput_init(4096);
     return 0;
 }
 
 static int teardown(void)
 {
-    bolt_arena_free(&g_arena);
-    free(g_input);
-    g_input = NULL;
+    psinput_free();
     return 0;
-}
-
-static void set_input(const uint8_t *p, size_t n)
-{
-    free(g_input);
-    g_input = malloc(n ? n : 1);
-    if (n) memcpy(g_input, p, n);
-    g_input_len = n;
-}
-
-static int dec_input(unsigned major, unsigned minor, unsigned flags, bolt_value *out,
-                     size_t *consumed)
-{
-    bolt_dialect dl;
-    bolt_dialect_for(&dl, major, minor, 0);
-    bolt_decoder d = {&dl, &g_arena, 0, flags};
-    return bolt_decode(&d, g_input, g_input_len, out, consumed);
 }
 
 static const char *fmt(const bolt_value *v)
@@ -130,32 +108,32 @@ static void check_capture_file(const char *path, capture_stats *st)
             free(msg);
             continue;
         }
-        set_input(msg, (size_t)m);
+        ps_set_input(msg, (size_t)m);
         bolt_value v, again;
         size_t used = 0;
-        int rc = dec_input(major, 0, BOLT_DECODE_RAW_STRUCTS, &v, &used);
+        int rc = ps_decode_input(major, 0, BOLT_DECODE_RAW_STRUCTS, &v, &used);
         bolt_buf b;
         bolt_buf_init(&b);
         if (rc == 0) bolt_pack_value(&b, &v);
-        int ok = rc == 0 && used == g_input_len && b.err == 0;
-        if (ok && (b.len != g_input_len || memcmp(b.data, g_input, b.len) != 0)) {
+        int ok = rc == 0 && used == ps_input_len && b.err == 0;
+        if (ok && (b.len != ps_input_len || memcmp(b.data, ps_input, b.len) != 0)) {
             /* Not byte-identical: only acceptable as a shorter encoding of the same tree. */
             bolt_dialect dl;
             bolt_dialect_for(&dl, major, 0, 0);
-            bolt_decoder d = {&dl, &g_arena, 0, BOLT_DECODE_RAW_STRUCTS};
-            ok = b.len < g_input_len && bolt_decode(&d, b.data, b.len, &again, NULL) == 0 &&
+            bolt_decoder d = {&dl, &ps_arena, 0, BOLT_DECODE_RAW_STRUCTS};
+            ok = b.len < ps_input_len && bolt_decode(&d, b.data, b.len, &again, NULL) == 0 &&
                  bolt_value_equal(&v, &again);
             st->non_minimal++;
         }
         if (!ok) {
             fprintf(stderr, "\n  %s: message %d: %s, used %zu of %zu, re-encoded %zu bytes\n", path,
-                    st->messages, bolt_errname(rc), used, g_input_len, b.len);
+                    st->messages, bolt_errname(rc), used, ps_input_len, b.len);
             st->failures++;
         }
         st->messages++;
         if (msg[0] == 0xB1 && msg[1] == 0x71) st->records++;
         bolt_buf_free(&b);
-        bolt_arena_reset(&g_arena);
+        bolt_arena_reset(&ps_arena);
         free(msg);
     }
     free(json);
@@ -213,9 +191,9 @@ static void test_capture_literals_golden(void)
     uint8_t *msg = malloc(n);
     long m = dechunk(framed, n, msg);
     CU_ASSERT_FATAL(m > 2);
-    set_input(msg + 2, (size_t)m - 2);
+    ps_set_input(msg + 2, (size_t)m - 2);
     bolt_value rec;
-    CU_ASSERT_EQUAL_FATAL(dec_input(3, 0, 0, &rec, NULL), 0);
+    CU_ASSERT_EQUAL_FATAL(ps_decode_input(3, 0, 0, &rec, NULL), 0);
     CU_ASSERT_EQUAL_FATAL(rec.type, BOLT_T_LIST);
     CU_ASSERT_EQUAL_FATAL(rec.len, 59);
     const bolt_value *f = rec.u.items;

@@ -11,31 +11,18 @@
 #include "bolt/error.h"
 #include "bolt/packstream.h"
 #include "hex.h"
-
-static bolt_arena g_arena;
-static uint8_t *g_input;
-static size_t g_input_len;
+#include "psinput.h"
 
 static int setup(void)
 {
-    bolt_arena_init(&g_arena, 1024, 0);
+    psinput_init(1024);
     return 0;
 }
 
 static int teardown(void)
 {
-    bolt_arena_free(&g_arena);
-    free(g_input);
-    g_input = NULL;
+    psinput_free();
     return 0;
-}
-
-static void set_input(const uint8_t *p, size_t n)
-{
-    free(g_input);
-    g_input = malloc(n ? n : 1);
-    if (n) memcpy(g_input, p, n);
-    g_input_len = n;
 }
 
 typedef struct ver {
@@ -46,15 +33,15 @@ static const ver V1 = {1, 0, 0}, V2 = {2, 0, 0}, V3 = {3, 0, 0}, V40 = {4, 0, 0}
                  V43 = {4, 3, 0}, V43P = {4, 3, 1}, V44 = {4, 4, 0}, V44P = {4, 4, 1},
                  V5 = {5, 0, 0}, V58 = {5, 8, 0}, V6 = {6, 0, 0};
 
-/* Decodes g_input under version v. Without a dialect when v.major == 0. */
+/* Decodes ps_input under version v. Without a dialect when v.major == 0. */
 static int dec(ver v, unsigned flags, bolt_value *out)
 {
     bolt_dialect dl;
     bolt_dialect_for(&dl, v.major, v.minor, v.utc);
-    bolt_decoder d = {v.major ? &dl : NULL, &g_arena, 0, flags};
+    bolt_decoder d = {v.major ? &dl : NULL, &ps_arena, 0, flags};
     size_t used = 0;
-    int rc = bolt_decode(&d, g_input, g_input_len, out, &used);
-    if (rc == 0 && used != g_input_len) return BOLT_E_TRAILING;
+    int rc = bolt_decode(&d, ps_input, ps_input_len, out, &used);
+    if (rc == 0 && used != ps_input_len) return BOLT_E_TRAILING;
     return rc;
 }
 
@@ -65,7 +52,7 @@ static void check(const char *hex, ver v, unsigned flags, int want_rc, const cha
     size_t n = 0;
     uint8_t *bytes = hex_alloc(hex, &n);
     CU_ASSERT_PTR_NOT_NULL_FATAL(bytes);
-    set_input(bytes, n);
+    ps_set_input(bytes, n);
     free(bytes);
     bolt_value out;
     int rc = dec(v, flags, &out);
@@ -85,12 +72,12 @@ static void check(const char *hex, ver v, unsigned flags, int want_rc, const cha
     bolt_buf_init(&b);
     bolt_pack_value(&b, &out);
     CU_ASSERT_EQUAL(b.err, 0);
-    CU_ASSERT_EQUAL(b.len, g_input_len);
-    CU_ASSERT(b.len == g_input_len && memcmp(b.data, g_input, b.len) == 0);
+    CU_ASSERT_EQUAL(b.len, ps_input_len);
+    CU_ASSERT(b.len == ps_input_len && memcmp(b.data, ps_input, b.len) == 0);
     bolt_value again;
     bolt_dialect dl;
     bolt_dialect_for(&dl, v.major, v.minor, v.utc);
-    bolt_decoder d = {v.major ? &dl : NULL, &g_arena, 0, flags};
+    bolt_decoder d = {v.major ? &dl : NULL, &ps_arena, 0, flags};
     CU_ASSERT_EQUAL(bolt_decode(&d, b.data, b.len, &again, NULL), 0);
     CU_ASSERT(bolt_value_equal(&out, &again));
     bolt_buf_free(&b);
@@ -132,7 +119,7 @@ static void test_datetime_four_encodings(void)
     /* What the value carries: type, wire tag, legacy flag, fields. */
     size_t n = 0;
     uint8_t *bytes = hex_alloc(F_OFF, &n);
-    set_input(bytes, n);
+    ps_set_input(bytes, n);
     free(bytes);
     bolt_value v;
     CU_ASSERT_EQUAL_FATAL(dec(V3, 0, &v), 0);
@@ -144,7 +131,7 @@ static void test_datetime_four_encodings(void)
     CU_ASSERT_EQUAL(v.u.items[BOLT_DT_NANOS].u.i, 123);
     CU_ASSERT_EQUAL(v.u.items[BOLT_DT_OFFSET].u.i, 7200);
     bytes = hex_alloc(I_ZONE, &n);
-    set_input(bytes, n);
+    ps_set_input(bytes, n);
     free(bytes);
     CU_ASSERT_EQUAL_FATAL(dec(V5, 0, &v), 0);
     CU_ASSERT_EQUAL(v.type, BOLT_T_DATETIME_ZONE);
@@ -264,7 +251,7 @@ static int decode_path(unsigned nnodes, unsigned nrels, const int64_t *idx, size
     bolt_buf_init(&b);
     pack_path(&b, nnodes, nrels, idx, nidx, spoil);
     CU_ASSERT_EQUAL(b.err, 0);
-    set_input(b.data, b.len);
+    ps_set_input(b.data, b.len);
     bolt_buf_free(&b);
     bolt_value out;
     int rc = dec(V3, 0, &out);
@@ -272,7 +259,7 @@ static int decode_path(unsigned nnodes, unsigned nrels, const int64_t *idx, size
         CU_ASSERT_EQUAL(out.type, BOLT_T_PATH);
         CU_ASSERT_EQUAL(out.u.items[BOLT_PATH_NODES].len, nnodes);
     }
-    bolt_arena_reset(&g_arena);
+    bolt_arena_reset(&ps_arena);
     return rc;
 }
 
