@@ -27,6 +27,18 @@ bv_node_row bv_node_row_of(const bv_row *row)
     return nr;
 }
 
+const char *bv_live_source(const bv_live *lv, size_t i)
+{
+    const char *s = lv->r->instances[i].source;
+    return s ? s : "?";
+}
+
+const char *const *bv_int_row_columns(int pair)
+{
+    static const char *const count[] = {"c"}, *const bounds[] = {"lo", "hi"};
+    return pair ? bounds : count;
+}
+
 int bv_int_row_read(bv_int_row *r, const bv_row *row, const char *what)
 {
     const bolt_value *a = bv_row_get(row, 0), *b = r->pair ? bv_row_get(row, 1) : NULL;

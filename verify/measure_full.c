@@ -26,22 +26,14 @@
 #include "full_internal.h"
 #include "verify/cli.h"
 
-static const char *const col_c[] = {"c"};
-static const char *const col_bounds[] = {"lo", "hi"};
-
-static const char *src(const bv_live *lv, size_t i)
-{
-    const char *s = lv->r->instances[i].source;
-    return s ? s : "?";
-}
-
 char *bv_full_query(bv_live *lv, size_t i, const char *tmpl, const full_label *fl, int by_key)
 {
     if (!tmpl) {
         bv_live_fail_check(lv, i, BV_CHECK_FULL, 0,
                            "%s: the full check is not possible on %s "
                            "servers",
-                           src(lv, i), lv->inst[i].cat ? lv->inst[i].cat->name : "these");
+                           bv_live_source(lv, i),
+                           lv->inst[i].cat ? lv->inst[i].cat->name : "these");
         return NULL;
     }
     const char *names[2] = {fl->label, by_key ? fl->key->prop : NULL};
@@ -99,7 +91,7 @@ static int submit_int(bv_live *lv, size_t i, full_label *fl, int which)
     t->il = &fl->inst[i];
     t->r.pair = which;
     int rc = bv_live_submit(lv, i, BV_CHECK_FULL, which ? "full id bounds" : "full count", q, NULL,
-                            which ? col_bounds : col_c, which ? 2 : 1, &int_handler, t);
+                            bv_int_row_columns(which), which ? 2 : 1, &int_handler, t);
     bolt_free(q);
     if (rc < 0) bolt_free(t);
     return rc == BOLT_E_NOMEM ? rc : 0;
@@ -389,7 +381,7 @@ static int state_new(bv_live *lv, full_state **out)
         if (!lv->inst[i].have_labels) {
             bv_live_fail_check(lv, i, BV_CHECK_FULL, 0,
                                "%s: the labels in use are unknown (db.labels() failed)",
-                               src(lv, i));
+                               bv_live_source(lv, i));
             continue;
         }
         fs->on[i] = 1;

@@ -106,6 +106,9 @@ void bv_live_oom(bv_live *lv);
 char *bv_live_query(bv_live *lv, size_t i, unsigned check, const char *tmpl,
                     const char *const *names, size_t count);
 
+/* Instance i's source as shown in reports (never NULL: "?" when unknown), for error lines. */
+const char *bv_live_source(const bv_live *lv, size_t i);
+
 /* A STRING value as a new NUL-terminated string (bolt_free), or NULL (not a string / no memory:
  * *oom set for the latter). A string containing NUL is refused (not representable). */
 char *bv_value_strdup(const bolt_value *v, int *oom);
@@ -123,6 +126,8 @@ typedef struct bv_int_row {
 /* Reads row into r. 0, or BOLT_E_UNEXPECTED with a one-line row->err naming the query by what
  * ("a sampling query"): a second row, or a column that is not an integer. */
 int bv_int_row_read(bv_int_row *r, const bv_row *row, const char *what);
+/* The columns such a query answers: {"c"}, or {"lo", "hi"} with pair; count: pair ? 2 : 1. */
+const char *const *bv_int_row_columns(int pair);
 
 /* The columns of a node query (the catalog's node_fetch and full_* templates), in bv_node_row
  * order, and a row of them as a bv_node_row: the sample fetch, the full scans and the full

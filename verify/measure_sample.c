@@ -65,15 +65,7 @@ typedef struct sample_state {
     unsigned node_flags;
 } sample_state;
 
-static const char *const col_c[] = {"c"};
-static const char *const col_bounds[] = {"lo", "hi"};
 static const char *const col_k[] = {"k"};
-
-static const char *src(const bv_live *lv, size_t i)
-{
-    const char *s = lv->r->instances[i].source;
-    return s ? s : "?";
-}
 
 /* ---- small tasks on the baseline: counts and id bounds -------------------------------------- */
 
@@ -121,7 +113,8 @@ static char *label_query(bv_live *lv, size_t i, unsigned check, const char *tmpl
 {
     if (!tmpl) {
         bv_live_fail_check(lv, i, check, 0, "%s: sampling is not possible on %s servers",
-                           src(lv, i), lv->inst[i].cat ? lv->inst[i].cat->name : "these");
+                           bv_live_source(lv, i),
+                           lv->inst[i].cat ? lv->inst[i].cat->name : "these");
         return NULL;
     }
     const char *names[2] = {k->label, k->prop};
@@ -145,7 +138,7 @@ static int submit_int(bv_live *lv, label_state *ls, int which)
     t->ls = ls;
     t->r.pair = which;
     int rc = bv_live_submit(lv, 0, BV_CHECK_SAMPLE, which ? "sample id bounds" : "sample count", q,
-                            NULL, which ? col_bounds : col_c, which ? 2 : 1, &int_handler, t);
+                            NULL, bv_int_row_columns(which), which ? 2 : 1, &int_handler, t);
     bolt_free(q);
     if (rc < 0) bolt_free(t);
     return rc == BOLT_E_NOMEM ? rc : 0;
@@ -351,8 +344,8 @@ static int windows_finish(bv_live *lv, sample_state *ss, label_state *ls)
             bv_live_oom(lv);
         else
             bv_live_fail_check(lv, 0, BV_CHECK_SAMPLE, BV_EXIT_SERVER,
-                               "%s: a sampled key of :%s cannot be hashed (%s)", src(lv, 0),
-                               ls->key->label, bolt_strerror(rc));
+                               "%s: a sampled key of :%s cannot be hashed (%s)",
+                               bv_live_source(lv, 0), ls->key->label, bolt_strerror(rc));
         return rc == BOLT_E_NOMEM ? rc : 0;
     }
     ls->pick = pick;
@@ -557,7 +550,7 @@ static int submit_fetch(bv_live *lv, sample_state *ss, size_t i, const bv_label_
             return rc;
         }
         bv_live_fail_check(lv, i, BV_CHECK_SAMPLE, BV_EXIT_SERVER, "%s: a key of :%s: %s",
-                           src(lv, i), k->label, bolt_strerror(rc));
+                           bv_live_source(lv, i), k->label, bolt_strerror(rc));
         return 0;
     }
     t->lv = lv;
@@ -729,7 +722,7 @@ int bv_measure_sample_phase(bv_live *lv, unsigned phase)
              * compare as "same" */
             bv_live_fail_check(lv, 0, BV_CHECK_SAMPLE, 0,
                                "%s: the labels in use are unknown (db.labels() failed)",
-                               src(lv, 0));
+                               bv_live_source(lv, 0));
             return 0;
         }
         int rc = state_new(lv, &ss);
