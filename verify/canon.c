@@ -6,15 +6,15 @@
  * copy of a big value is ever built. A value whose stream fits the stage (a typical node is
  * ~540 bytes) is hashed in one XXH3 call, which costs a quarter of feeding the streaming state
  * (its reset alone clears ~500 bytes); larger ones spill into a streaming hasher, with the same
- * digest (XXH3 streaming equals one-shot over the same bytes). Maps and label sets need sorting;
- * their entry arrays live on one scratch stack per call (an inline buffer first, bolt_malloc
- * beyond), addressed by index because a nested map may grow (move) the stack. */
+ * digest (XXH3 streaming equals one-shot over the same bytes). Maps and label sets need sorting
+ * (canon_sort.c); their entry arrays live on one scratch stack per call (an inline buffer first,
+ * bolt_malloc beyond), addressed by index because a nested map may grow (move) the stack. What a
+ * zone-id DateTime means after the tz database is decided in canon_time.c. */
 #include "canon_internal.h"
 
 #include "bolt/alloc.h"
 #include "bolt/error.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 /* Type tags of the canonical stream (docs/canonical-values.md, "Encoding"). */
@@ -203,16 +203,10 @@ static void put_blob(enc *e, const void *p, size_t len)
 
 /* ---- structure checks ------------------------------------------------------------------------ */
 
-/* A string or byte array whose bytes can be read (hand-built trees may hold NULL). */
-static int blob_ok(const bolt_value *v)
-{
-    return v->len == 0 || v->u.bytes != NULL;
-}
-
 static int field_is(const bolt_value *v, unsigned i, bolt_type t)
 {
     if (i >= v->len || v->u.items[i].type != t) return 0;
-    if (t == BOLT_T_STRING || t == BOLT_T_BYTES) return blob_ok(&v->u.items[i]);
+    if (t == BOLT_T_STRING || t == BOLT_T_BYTES) return bv_canon_blob_ok_(&v->u.items[i]);
     if (t == BOLT_T_LIST || t == BOLT_T_MAP)
         return v->u.items[i].len == 0 || v->u.items[i].u.items != NULL;
     return 1;
@@ -279,158 +273,6 @@ int bv_canon_check_struct_(const bolt_value *v)
     return ok ? 0 : BOLT_E_BAD_STRUCT;
 }
 
-/* ---- maps ------------------------------------------------------------------------------------ */
-
-static int bytes_cmp(const char *a, size_t la, const char *b, size_t lb)
-{
-    size_t m = la < lb ? la : lb;
-    int r = m ? memcmp(a, b, m) : 0; /* memcmp orders bytes as unsigned char: bytewise */
-    if (r) return r;
-    return la < lb ? -1 : la > lb;
-}
-
-/* Key bytes, then wire position: the entries of one key stay in wire order, last one last. */
-static int kv_cmp(const void *pa, const void *pb)
-{
-    const bv_kv *a = pa, *b = pb;
-    int r = bytes_cmp(a->k->u.str, a->k->len, b->k->u.str, b->k->len);
-    if (r) return r;
-    return a->k < b->k ? -1 : a->k > b->k;
-}
-
-static int same_key(const bolt_value *a, const bolt_value *b)
-{
-    return a->len == b->len && (a->len == 0 || memcmp(a->u.str, b->u.str, a->len) == 0);
-}
-
-/* Property maps are small: insertion sort beats qsort's indirect calls below ~16 entries. */
-static void sort_kv(bv_kv *kv, size_t n, int (*cmp)(const void *, const void *))
-{
-    if (n > 16) {
-        qsort(kv, n, sizeof *kv, cmp);
-        return;
-    }
-    for (size_t i = 1; i < n; i++) {
-        bv_kv t = kv[i];
-        size_t j = i;
-        for (; j > 0 && cmp(&t, &kv[j - 1]) < 0; j--)
-            kv[j] = kv[j - 1];
-        kv[j] = t;
-    }
-}
-
-/* Big-endian reads straight from the key bytes: one load (and a byte swap on little-endian
- * hosts) each, never through a buffer just written, whose partial stores would stall the load. */
-static uint32_t load_be32(const unsigned char *s)
-{
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    uint32_t w;
-    memcpy(&w, s, 4);
-    return __builtin_bswap32(w);
-#else
-    return (uint32_t)s[0] << 24 | (uint32_t)s[1] << 16 | (uint32_t)s[2] << 8 | s[3];
-#endif
-}
-
-/* The first 8 key bytes as a big-endian number, zero-padded: a < b between two prefixes means
- * the keys are in that bytewise order; equal prefixes need the full comparison. Sorting on
- * integers instead of memcmp calls is what makes hashing a node's properties cheap. Short keys
- * are read with overlapping loads (the overlap ORs identical bits). */
-static uint64_t key_prefix(const bolt_value *k)
-{
-    const unsigned char *s = (const unsigned char *)k->u.str;
-    size_t n = k->len;
-    if (n >= 8) return (uint64_t)load_be32(s) << 32 | load_be32(s + 4);
-    if (n >= 4)
-        return (uint64_t)load_be32(s) << 32 | (uint64_t)load_be32(s + n - 4) << (64 - 8 * n);
-    if (n == 0) return 0;
-    return (uint64_t)s[0] << 56 | (uint64_t)s[n >> 1] << (56 - 8 * (n >> 1)) |
-           (uint64_t)s[n - 1] << (64 - 8 * n);
-}
-
-/* Entry a before entry b (wire positions), as kv_cmp orders them. */
-static int pre_less(const bolt_value *items, const uint64_t *pre, unsigned a, unsigned b)
-{
-    if (pre[a] != pre[b]) return pre[a] < pre[b];
-    const bolt_value *ka = &items[2 * a], *kb = &items[2 * b];
-    int r = bytes_cmp(ka->u.str, ka->len, kb->u.str, kb->len);
-    return r ? r < 0 : a < b;
-}
-
-/* The key order of the last small map sorted on this thread. The property maps of a stream of
- * nodes mostly repeat one key order; when the keys of this map are strictly increasing in that
- * order, it is the sorted order (and there are no duplicate keys), found in n - 1 comparisons.
- * Only a guess that is checked: the result never depends on it. */
-#define SMALL_MAP 16
-static _Thread_local unsigned char last_order[SMALL_MAP];
-static _Thread_local size_t last_n;
-
-/* bv_canon_sort_map_ for n <= SMALL_MAP entries. */
-static int sort_small_map(const bolt_value *items, size_t n, bv_kv *kv)
-{
-    uint64_t pre[SMALL_MAP];
-    unsigned char ord[SMALL_MAP];
-    if (n > SMALL_MAP) return BOLT_E_INVAL; /* the caller's rule; tells the compiler too */
-    for (size_t i = 0; i < n; i++) {
-        const bolt_value *k = &items[2 * i];
-        if (k->type != BOLT_T_STRING || !blob_ok(k)) return BOLT_E_MAP_KEY;
-        pre[i] = key_prefix(k);
-    }
-    if (last_n == n) {
-        size_t i = 1;
-        while (i < n && pre_less(items, pre, last_order[i - 1], last_order[i]) &&
-               (pre[last_order[i - 1]] != pre[last_order[i]] ||
-                !same_key(&items[2 * last_order[i - 1]], &items[2 * last_order[i]])))
-            i++;
-        if (i >= n) {
-            for (i = 0; i < n; i++) {
-                kv[i].k = &items[2 * last_order[i]];
-                kv[i].v = kv[i].k + 1;
-            }
-            return (int)n;
-        }
-    }
-    for (unsigned i = 0; i < SMALL_MAP; i++)
-        ord[i] = (unsigned char)i;
-    for (size_t i = 1; i < n; i++) {
-        unsigned char t = ord[i];
-        size_t j = i;
-        for (; j > 0 && pre_less(items, pre, t, ord[j - 1]); j--)
-            ord[j] = ord[j - 1];
-        ord[j] = t;
-    }
-    memcpy(last_order, ord, SMALL_MAP);
-    last_n = n;
-    size_t out = 0;
-    for (size_t i = 0; i < n; i++) {
-        const bolt_value *k = &items[2 * ord[i]];
-        /* a later duplicate wins: keep an entry only if the next one has another key */
-        if (i + 1 < n && pre[ord[i]] == pre[ord[i + 1]] && same_key(k, &items[2 * ord[i + 1]]))
-            continue;
-        kv[out].k = k;
-        kv[out++].v = k + 1;
-    }
-    return (int)out;
-}
-
-int bv_canon_sort_map_(const bolt_value *map, bv_kv *kv)
-{
-    size_t n = map->len;
-    if (n <= SMALL_MAP) return sort_small_map(map->u.items, n, kv);
-    for (size_t i = 0; i < n; i++) {
-        kv[i].k = &map->u.items[2 * i];
-        kv[i].v = &map->u.items[2 * i + 1];
-        if (kv[i].k->type != BOLT_T_STRING || !blob_ok(kv[i].k)) return BOLT_E_MAP_KEY;
-    }
-    sort_kv(kv, n, kv_cmp);
-    size_t out = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 1 < n && same_key(kv[i].k, kv[i + 1].k)) continue; /* a later duplicate wins */
-        kv[out++] = kv[i];
-    }
-    return (int)out;
-}
-
 /* ---- encoder --------------------------------------------------------------------------------- */
 
 static int enc_value(enc *e, const bolt_value *v, unsigned depth);
@@ -461,7 +303,7 @@ static int put_scalar_entry(enc *e, const bolt_value *k, const bolt_value *v, un
         break;
     case BOLT_T_STRING:
     case BOLT_T_BYTES:
-        if (!blob_ok(v)) return 0; /* enc_value reports it */
+        if (!bv_canon_blob_ok_(v)) return 0; /* enc_value reports it */
         payload = vlen = v->len;
         break;
     default:
@@ -526,12 +368,6 @@ static int enc_map(enc *e, const bolt_value *m, unsigned depth)
     return rc;
 }
 
-static int label_cmp(const void *pa, const void *pb)
-{
-    const bv_kv *a = pa, *b = pb;
-    return bytes_cmp(a->k->u.str, a->k->len, b->k->u.str, b->k->len);
-}
-
 /* Labels as a sorted set (a node has each label once; duplicates in a hand-built list are
  * folded), then the properties. */
 static int enc_node_parts(enc *e, const bolt_value *labels, const bolt_value *props, unsigned depth)
@@ -546,15 +382,12 @@ static int enc_node_parts(enc *e, const bolt_value *labels, const bolt_value *pr
     for (size_t i = 0; i < labels->len; i++) {
         kv[i].k = &labels->u.items[i];
         kv[i].v = NULL;
-        if (kv[i].k->type != BOLT_T_STRING || !blob_ok(kv[i].k)) {
+        if (kv[i].k->type != BOLT_T_STRING || !bv_canon_blob_ok_(kv[i].k)) {
             e->top = base;
             return BOLT_E_BAD_STRUCT;
         }
     }
-    sort_kv(kv, labels->len, label_cmp);
-    size_t n = 0;
-    for (size_t i = 0; i < labels->len; i++)
-        if (n == 0 || !same_key(kv[n - 1].k, kv[i].k)) kv[n++] = kv[i];
+    size_t n = bv_canon_sort_labels_(kv, labels->len);
     put_u8(e, TAG_NODE);
     put_u64(e, n);
     for (size_t i = 0; i < n; i++)
@@ -577,7 +410,7 @@ static void put_key(enc *e, const bv_h128 *key)
 static int enc_rel_parts(enc *e, const bolt_value *type, const bolt_value *props,
                          const bv_h128 *start_key, const bv_h128 *end_key, unsigned depth)
 {
-    if (!type || !props || type->type != BOLT_T_STRING || !blob_ok(type) ||
+    if (!type || !props || type->type != BOLT_T_STRING || !bv_canon_blob_ok_(type) ||
         props->type != BOLT_T_MAP || (props->len && !props->u.items))
         return BOLT_E_BAD_STRUCT;
     put_u8(e, TAG_REL);
@@ -639,81 +472,6 @@ static int enc_path(enc *e, const bolt_value *p, unsigned depth)
         if (rc == 0) rc = enc_value(e, &nodes->u.items[ni], depth + 1);
     }
     return rc;
-}
-
-int bv_canon_dt_utc_(const bolt_value *v, int64_t *utc)
-{
-    int64_t s = v->u.items[BOLT_DT_SECONDS].u.i, off = v->u.items[BOLT_DT_OFFSET].u.i;
-    if (!(v->flags & BOLT_VF_LEGACY)) {
-        *utc = s;
-        return 0;
-    }
-    /* legacy F: seconds are the local wall clock, utc = local - offset */
-    if ((off > 0 && s < INT64_MIN + off) || (off < 0 && s > INT64_MAX + off))
-        return BOLT_E_BAD_STRUCT;
-    *utc = s - off;
-    return 0;
-}
-
-int bv_canon_zdt_(const bv_canon *c, const bolt_value *v, bv_zdt *z)
-{
-    memset(z, 0, sizeof *z);
-    int64_t s = v->u.items[BOLT_DTZ_SECONDS].u.i;
-    z->nanos = v->u.items[BOLT_DTZ_NANOS].u.i;
-    z->zone = v->u.items[BOLT_DTZ_ZONE].u.str;
-    z->zlen = v->u.items[BOLT_DTZ_ZONE].len;
-    int instant_mode = (c->flags & BV_CANON_ZONE_INSTANT) != 0;
-
-    const bv_tz *tz = NULL;
-    if (!c->tzdb) {
-        z->notes |= BV_NOTE_UNKNOWN_ZONE;
-    } else {
-        int rc = bv_tzdb_get(c->tzdb, z->zone, z->zlen, &tz);
-        if (rc == BOLT_E_NOMEM) return rc;
-        if (rc == BOLT_E_TZ_UNKNOWN)
-            z->notes |= BV_NOTE_UNKNOWN_ZONE;
-        else if (rc)
-            z->notes |= BV_NOTE_TZ_ERROR;
-    }
-
-    if (v->flags & BOLT_VF_LEGACY) {
-        /* f: the wall clock is all we have; the tz database tells whether it is ambiguous */
-        z->local = s;
-        z->have_local = 1;
-        if (tz) {
-            bv_tz_local r;
-            int n = bv_tz_resolve(tz, s, &r);
-            z->have_utc = 1;
-            z->utc = r.utc[0]; /* java.time: earlier instant of an overlap, gap moved forward */
-            z->noffsets = n;
-            z->offsets[0] = r.offset[0];
-            z->offsets[1] = r.offset[1];
-            if (n == 2) z->notes |= BV_NOTE_AMBIGUOUS_DST;
-            if (n == 0) z->notes |= BV_NOTE_DST_GAP;
-        }
-        z->instant_form = instant_mode && tz;
-        return 0;
-    }
-    /* i: the instant is exact; the wall clock comes from the tz database */
-    z->utc = s;
-    z->have_utc = 1;
-    if (!tz) {
-        z->instant_form = 1;
-        return 0;
-    }
-    int32_t off = bv_tz_offset_at(tz, s);
-    if ((off > 0 && s > INT64_MAX - off) || (off < 0 && s < INT64_MIN - off))
-        return BOLT_E_BAD_STRUCT;
-    z->local = s + off;
-    z->have_local = 1;
-    z->noffsets = 1;
-    z->offsets[0] = off;
-    if (!instant_mode) {
-        bv_tz_local r;
-        if (bv_tz_resolve(tz, z->local, &r) == 2) z->notes |= BV_NOTE_AMBIGUOUS_DST;
-    }
-    z->instant_form = instant_mode;
-    return 0;
 }
 
 static int enc_struct(enc *e, const bolt_value *v, unsigned depth)
@@ -820,7 +578,7 @@ static int enc_value(enc *e, const bolt_value *v, unsigned depth)
         return 0;
     case BOLT_T_STRING:
     case BOLT_T_BYTES:
-        if (!blob_ok(v)) return BOLT_E_INVAL;
+        if (!bv_canon_blob_ok_(v)) return BOLT_E_INVAL;
         put_u8(e, v->type == BOLT_T_STRING ? TAG_STRING : TAG_BYTES);
         put_blob(e, v->u.bytes, v->len);
         return 0;
@@ -907,45 +665,6 @@ int bv_canon_rel_hash128(const bv_canon *c, const bolt_value *rel, const bv_h128
     const bolt_value *type, *props;
     rel_fields(rel, &type, &props);
     return bv_canon_rel_parts_hash128(c, type, props, start_key, end_key, out, notes);
-}
-
-static int field_cmp(const void *pa, const void *pb)
-{
-    const bv_canon_field *a = pa, *b = pb;
-    int r = bytes_cmp(a->key, a->keylen, b->key, b->keylen);
-    if (r) return r;
-    return a->value < b->value ? -1 : a->value > b->value; /* wire order */
-}
-
-int bv_canon_fields(const bv_canon *c, const bolt_value *map, bv_canon_field *out, size_t cap,
-                    unsigned *notes)
-{
-    if (!c || !map || map->type != BOLT_T_MAP || (map->len && (!out || !map->u.items)))
-        return BOLT_E_INVAL;
-    if (cap < map->len) return BOLT_E_INVAL;
-    size_t n = map->len;
-    for (size_t i = 0; i < n; i++) {
-        const bolt_value *k = &map->u.items[2 * i];
-        if (k->type != BOLT_T_STRING || !blob_ok(k)) return BOLT_E_MAP_KEY;
-        out[i].key = k->u.str;
-        out[i].keylen = k->len;
-        out[i].value = &map->u.items[2 * i + 1];
-    }
-    if (n > 1) qsort(out, n, sizeof *out, field_cmp);
-    size_t kept = 0;
-    for (size_t i = 0; i < n; i++) {
-        if (i + 1 < n && out[i].keylen == out[i + 1].keylen &&
-            (out[i].keylen == 0 || memcmp(out[i].key, out[i + 1].key, out[i].keylen) == 0))
-            continue;
-        out[kept++] = out[i];
-    }
-    for (size_t i = 0; i < kept; i++) {
-        out[i].notes = 0;
-        int rc = bv_canon_hash128(c, out[i].value, &out[i].hash, &out[i].notes);
-        if (rc) return rc;
-        if (notes) *notes |= out[i].notes;
-    }
-    return (int)kept;
 }
 
 /* ---- notes ----------------------------------------------------------------------------------- */

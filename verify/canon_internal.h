@@ -1,5 +1,5 @@
-/* verify/canon_internal.h - helpers shared by canon.c (hashing) and canon_format.c (rendering).
- * Private to verify/; not installed. */
+/* verify/canon_internal.h - helpers shared by canon.c (hashing), canon_format.c (rendering),
+ * canon_sort.c (key order) and canon_time.c (zoned DateTimes). Private to verify/. */
 #ifndef VERIFY_CANON_INTERNAL_H
 #define VERIFY_CANON_INTERNAL_H
 
@@ -10,9 +10,20 @@ typedef struct bv_kv {
     const bolt_value *k, *v;
 } bv_kv;
 
+/* A string or byte array whose bytes can be read (hand-built trees may hold NULL). Inline: it
+ * guards every string the encoder writes. */
+static inline int bv_canon_blob_ok_(const bolt_value *v)
+{
+    return v->len == 0 || v->u.bytes != NULL;
+}
+
 /* Fills kv[0..map->len) with the entries of map, sorts them bytewise by key and keeps only
  * the last occurrence of each key (wire order). Returns the number kept, or BOLT_E_MAP_KEY. */
 int bv_canon_sort_map_(const bolt_value *map, bv_kv *kv);
+
+/* Sorts the labels kv[0..n).k (strings, already checked) bytewise and folds duplicates (a node
+ * has each label once). Returns the number kept, at the front of kv. */
+size_t bv_canon_sort_labels_(bv_kv *kv, size_t n);
 
 /* 0 if a structure value has the field count and field types canon relies on, else
  * BOLT_E_BAD_STRUCT. Non-structure types always pass. */
