@@ -292,7 +292,6 @@ class Replayer:
         self.checked += 1
 
 
-@unittest.skipIf(CAPTURES is None, "the 3.5.22 captures are not available")
 class TestCaptures(unittest.TestCase):
     """Every capture conversation, in capture order, on one 3.5 engine (the real server ran them
     in one session of the same store, so writes of 61/62/75 show in 76-78)."""

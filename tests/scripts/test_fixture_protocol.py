@@ -690,7 +690,6 @@ def key_orders(v, path=""):
     return []
 
 
-@unittest.skipUnless(os.path.isdir(CAPTURES), "the 3.5.22 captures are not available")
 class JavaOrder35(unittest.TestCase):
     """3.5.22 sends maps in java.util.HashMap order; the persona must rebuild that order from
     any insertion order (the engine's order is not Java's)."""
