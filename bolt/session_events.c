@@ -2,7 +2,8 @@
  *
  * One message is decoded per bolt_session_next_event() call, into an arena that is reset at
  * the next call; strings in the event point into the dechunker's buffer. Memory therefore
- * stays flat however long a stream is.
+ * stays flat however long a stream is. In raw mode a RECORD is not decoded at all unless the
+ * consumer asks (bolt_session_decode_record()), into that same arena.
  *
  * Responses are matched to requests in FIFO order. Anything that cannot be an answer to the
  * request at the head of the queue (a RECORD for a RUN, a SUCCESS while the server is FAILED,
@@ -175,21 +176,42 @@ static int on_ignored(bolt_session *s, bolt_pending *h, bolt_event *ev)
     return 1;
 }
 
+/* A RECORD answers only a PULL, and never while the server is FAILED. */
+static int on_record(bolt_session *s, bolt_pending *h, const uint8_t *msg, size_t len,
+                     const bolt_value *data, bolt_event *ev)
+{
+    if (h->kind != BOLT_REQ_PULL || s->srv_failed) return BOLT_E_UNEXPECTED;
+    ev->type = BOLT_EV_RECORD;
+    ev->record = data;
+    ev->raw = msg;
+    ev->raw_len = len;
+    s->cur_raw = msg;
+    s->cur_raw_len = len;
+    return 1;
+}
+
 static int on_message(bolt_session *s, const uint8_t *msg, size_t len, bolt_event *ev)
 {
+    bolt_pending *h;
+    /* Raw mode: the RECORD's bytes go out undecoded (the consumer reads them itself); the
+     * queue checks still come first, so matching is exactly what eager mode does. */
+    if (s->raw_records && len >= 2 && msg[0] == 0xB1 && msg[1] == BOLT_MSG_RECORD) {
+        h = bolt__q_head(s);
+        if (!h) return BOLT_E_UNEXPECTED;
+        ev->request = (bolt_request)h->kind;
+        ev->request_seq = h->seq;
+        return on_record(s, h, msg, len, NULL, ev);
+    }
     bolt_message m;
     int rc = decode_message(s, msg, len, &m);
     if (rc < 0) return rc;
-    bolt_pending *h = bolt__q_head(s);
+    h = bolt__q_head(s);
     if (!h) return BOLT_E_UNEXPECTED;
     ev->request = (bolt_request)h->kind;
     ev->request_seq = h->seq;
     switch (m.signature) {
     case BOLT_MSG_RECORD:
-        if (h->kind != BOLT_REQ_PULL || s->srv_failed) return BOLT_E_UNEXPECTED;
-        ev->type = BOLT_EV_RECORD;
-        ev->record = m.data;
-        return 1;
+        return on_record(s, h, msg, len, m.data, ev);
     case BOLT_MSG_SUCCESS:
         return on_success(s, h, m.meta, ev);
     case BOLT_MSG_FAILURE:
@@ -227,6 +249,8 @@ int bolt_session_next_event(bolt_session *s, bolt_event *ev)
 {
     memset(ev, 0, sizeof *ev);
     s->held = 0; /* the previous event's values are released from here on */
+    s->cur_raw = NULL;
+    s->cur_raw_len = 0;
     if (s->connected_event) {
         s->connected_event = 0;
         ev->type = BOLT_EV_CONNECTED;
@@ -257,5 +281,31 @@ int bolt_session_next_event(bolt_session *s, bolt_event *ev)
         return 1;
     }
     if (s->eof) return on_eof(s, ev);
+    return 0;
+}
+
+void bolt_session_set_raw_records(bolt_session *s, int on)
+{
+    if (s) s->raw_records = on != 0;
+}
+
+int bolt_session_decode_record(bolt_session *s, bolt_event *ev)
+{
+    if (!s || !ev || ev->type != BOLT_EV_RECORD) return BOLT_E_INVAL;
+    if (ev->record) return 0;
+    /* An older event's bytes may have been overwritten by later input, and its values would
+     * land in an arena already reused: only the live event can be decoded. */
+    if (!ev->raw || ev->raw != s->cur_raw || ev->raw_len != s->cur_raw_len) return BOLT_E_INVAL;
+    /* The arena was reset for this message in bolt_session_next_event() and nothing else has
+     * used it since, so the values are exactly what the eager path would have produced. */
+    bolt_message m;
+    int rc = decode_message(s, ev->raw, ev->raw_len, &m);
+    if (rc < 0) {
+        /* Eager mode would have failed the session on this message, for the PULL at the head
+         * (a RECORD never pops it). */
+        bolt__session_fail(s, rc, bolt__q_head(s));
+        return rc;
+    }
+    ev->record = m.data;
     return 0;
 }

@@ -61,6 +61,9 @@ struct bolt_session {
     int eof;
     bolt_arena arena; /* values of the current message; reset per message */
     unsigned max_depth;
+    int raw_records;        /* deliver RECORDs undecoded (bolt_session_set_raw_records) */
+    const uint8_t *cur_raw; /* the RECORD the live event carries, for decode_record's check */
+    size_t cur_raw_len;
 
     /* ---- requests ---- */
     bolt_pending *q; /* ring buffer */

@@ -148,7 +148,7 @@ static void on_ready(bolt_conn *c, int status, void *ud)
     }
     keep_info(in);
     in->f_name = in->f_versions = in->f_edition = -1;
-    bolt_query_callbacks cb = {on_fields, on_record, on_summary, on_failure, in};
+    bolt_query_callbacks cb = {on_fields, on_record, on_summary, on_failure, in, NULL};
     bolt_query_opts qo = {NULL, "r", 0, 0};
     int r = bolt_conn_run(c, "CALL dbms.components()", NULL, &qo, &cb);
     if (r < 0) {

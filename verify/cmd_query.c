@@ -93,7 +93,7 @@ static void on_ready(bolt_conn *c, int status, void *ud)
         bolt_conn_close(c);
         return;
     }
-    bolt_query_callbacks cb = {on_fields, on_record, on_summary, on_failure, q};
+    bolt_query_callbacks cb = {on_fields, on_record, on_summary, on_failure, q, NULL};
     bolt_query_opts qo = {q->db, "r", 0, 0};
     int r = bolt_conn_run(c, q->cypher, q->has_params ? &q->params : NULL, &qo, &cb);
     if (r < 0) {

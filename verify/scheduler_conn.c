@@ -247,7 +247,7 @@ void sched_task_start(slot *sl, task *t)
     for (size_t i = 0; i < t->column_count; i++)
         t->map[i] = -1;
     if (t->h->begin) t->h->begin(t->ud);
-    bolt_query_callbacks cb = {q_fields, q_record, q_summary, q_failure, sl};
+    bolt_query_callbacks cb = {q_fields, q_record, q_summary, q_failure, sl, NULL};
     bolt_query_opts o = {t->db ? t->db : in->db, "r", (int64_t)s->cfg.query_timeout_ms,
                          s->cfg.fetch_size};
     int r = s->tr.run(s->tr.ctx, sl->c, t->cypher, t->has_params ? &t->params : NULL, &o, &cb);

@@ -531,7 +531,7 @@ static void on_success_event(bolt_conn *c, const bolt_event *ev)
     finish_query(c);
 }
 
-static void on_record_event(bolt_conn *c, const bolt_event *ev)
+static void on_record_event(bolt_conn *c, bolt_event *ev)
 {
     query *q = c->q_head;
     if (!q || !q->started || q->failed) return;
@@ -541,7 +541,32 @@ static void on_record_event(bolt_conn *c, const bolt_event *ev)
     }
     if (q->kind != Q_RUN) return;
     q->records++;
+    if (q->cb.on_record_raw) {
+        int r = q->cb.on_record_raw(c, ev->raw, ev->raw_len, q->cb.ud);
+        if (r != BOLT_RECORD_DECODE) {
+            if (r == 1) c->paused = 1;
+            return;
+        }
+        /* The callback may have closed or failed the connection: then nobody wants the
+         * values any more. */
+        if (c->err || c->close_requested || c->q_head != q || !c->sess) return;
+        int rc = bolt_session_decode_record(c->sess, ev);
+        if (rc < 0) {
+            /* The session failed as in eager mode; report it the same way right here. */
+            session_error(c, rc);
+            return;
+        }
+    }
     if (q->cb.on_record && q->cb.on_record(c, ev->record, q->cb.ud) == 1) c->paused = 1;
+}
+
+/* Raw records only for a started query that asked for them: routing-procedure records (and
+ * everything else) need the decoded values. */
+static void set_raw_mode(bolt_conn *c)
+{
+    const query *q = c->q_head;
+    bolt_session_set_raw_records(c->sess, q && q->started && q->kind == Q_RUN &&
+                                              q->cb.on_record_raw != NULL);
 }
 
 void conn_process_events(bolt_conn *c)
@@ -549,6 +574,8 @@ void conn_process_events(bolt_conn *c)
     bolt_event ev;
     while (c->sess && !c->paused && !c->close_requested && !c->err && c->phase >= PH_BOLT &&
            c->phase <= PH_READY) {
+        /* Per event: the head query changes between events (finish_query starts the next). */
+        set_raw_mode(c);
         int r = bolt_session_next_event(c->sess, &ev);
         if (r == 0) break;
         if (r < 0) {

@@ -235,7 +235,8 @@ typedef struct bolt_query_callbacks {
     void (*on_fields)(bolt_conn *c, const bolt_value *fields, const bolt_value *meta, void *ud);
     /* One record (LIST, one value per field), valid during the call only. Return 0 to go on,
      * 1 to pause delivery until bolt_conn_resume(): the connection then stops reading once
-     * max_input_pending bytes are buffered, which is the only flow control Bolt 3 has. */
+     * max_input_pending bytes are buffered, which is the only flow control Bolt 3 has. With
+     * on_record_raw set, called only for the records it answers BOLT_RECORD_DECODE. */
     int (*on_record)(bolt_conn *c, const bolt_value *record, void *ud);
     /* The final PULL SUCCESS metadata (bookmark, db, t_last, type, stats ...). */
     void (*on_summary)(bolt_conn *c, const bolt_value *meta, void *ud);
@@ -243,7 +244,19 @@ typedef struct bolt_query_callbacks {
      * unless f->err says it is gone (BOLT_E_CLOSED, BOLT_E_TIMEOUT, BOLT_E_DEFUNCT, ...). */
     void (*on_failure)(bolt_conn *c, const bolt_conn_failure *f, void *ud);
     void *ud;
+    /* Optional, last so that positional initialisers of the members above still mean the
+     * same (with -Wextra, -Wmissing-field-initializers wants a trailing NULL for it). When
+     * set, each record is first handed over undecoded: msg = the whole RECORD message
+     * (B1 71 ..., dechunked), valid during the call only and NOT validated (a malformed
+     * record is the consumer's to detect, or return BOLT_RECORD_DECODE). Return 0: consumed
+     * (so is any value but 1 and BOLT_RECORD_DECODE); 1: consumed, pause as on_record's 1 does;
+     * BOLT_RECORD_DECODE: the connection decodes the record and calls on_record as usual (a
+     * malformed one then fails the connection like any protocol error does). Whatever the answer,
+     * the record counts as received (e.g. in the "after N records" of a stream cut short). */
+    int (*on_record_raw)(bolt_conn *c, const uint8_t *msg, size_t len, void *ud);
 } bolt_query_callbacks;
+
+#define BOLT_RECORD_DECODE 2 /* on_record_raw: decode this record and give it to on_record */
 
 typedef struct bolt_query_opts {
     const char *db;        /* 4.0+; NULL = default (home) database; ignored on Bolt 3 */
@@ -258,7 +271,7 @@ typedef struct bolt_query_opts {
  * case no callback will run). */
 int bolt_conn_run(bolt_conn *c, const char *cypher, const bolt_value *params,
                   const bolt_query_opts *opts, const bolt_query_callbacks *cb);
-/* Resumes record delivery paused by on_record returning 1. */
+/* Resumes record delivery paused by on_record (or on_record_raw) returning 1. */
 void bolt_conn_resume(bolt_conn *c);
 /* Measures one protocol round trip (RESET -> SUCCESS, which changes nothing on the server).
  * cb gets 0 and the nanoseconds, or an error. Queued like a query. */

@@ -16,8 +16,12 @@
  * server's code and message stay readable through bolt_session_failure().
  *
  * Ownership: the session copies its configuration (credentials are wiped from memory when it
- * is freed); values in an event are owned by the session and valid until the next call of
- * bolt_session_next_event() or bolt_session_free().
+ * is freed); values and bytes in an event (meta, record, raw) are owned by the session and
+ * valid until the next call of bolt_session_next_event() or bolt_session_free().
+ *
+ * Raw records (bolt_session_set_raw_records()): a consumer that reads RECORD bytes itself (a
+ * hasher working straight on PackStream) can take RECORDs undecoded and decode only the ones it
+ * needs as values (bolt_session_decode_record()).
  */
 #ifndef BOLT_SESSION_H
 #define BOLT_SESSION_H
@@ -35,14 +39,14 @@ extern "C" {
 typedef struct bolt_session bolt_session;
 
 typedef struct bolt_session_config {
-    const char *user_agent;     /* NULL = "boltdiff/<version>" */
-    bolt_auth auth;             /* copied */
-    const uint32_t *proposals;  /* 4 words; NULL = bolt_default_proposals */
-    const bolt_value *routing;  /* routing context MAP (deep-copied) or NULL */
-    int utc_patch;              /* ask for patch_bolt ["utc"] on 4.3/4.4; recommended 1 */
-    int notifications_off;      /* 5.2+; recommended 1 */
-    size_t max_message;         /* 0 = BOLT_DEFAULT_MAX_MESSAGE */
-    unsigned max_depth;         /* 0 = BOLT_DEFAULT_MAX_DEPTH */
+    const char *user_agent;    /* NULL = "boltdiff/<version>" */
+    bolt_auth auth;            /* copied */
+    const uint32_t *proposals; /* 4 words; NULL = bolt_default_proposals */
+    const bolt_value *routing; /* routing context MAP (deep-copied) or NULL */
+    int utc_patch;             /* ask for patch_bolt ["utc"] on 4.3/4.4; recommended 1 */
+    int notifications_off;     /* 5.2+; recommended 1 */
+    size_t max_message;        /* 0 = BOLT_DEFAULT_MAX_MESSAGE */
+    unsigned max_depth;        /* 0 = BOLT_DEFAULT_MAX_DEPTH */
 } bolt_session_config;
 
 /* Server-side states as the client predicts them after everything sent so far, assuming each
@@ -85,7 +89,8 @@ typedef enum bolt_event_type {
     BOLT_EV_READY,     /* authenticated; `meta` = HELLO (or LOGON) SUCCESS metadata. From 5.1
                           HELLO's SUCCESS is a BOLT_EV_SUCCESS and READY answers LOGON. */
     BOLT_EV_SUCCESS,   /* SUCCESS for `request`; `meta` = metadata; has_more for PULL/DISCARD */
-    BOLT_EV_RECORD,    /* `record` = the list of values (one per field); only for PULL */
+    BOLT_EV_RECORD,    /* `record` = the list of values (one per field), NULL in raw mode;
+                          `raw`/`raw_len` = the message bytes; only for PULL */
     BOLT_EV_FAILURE,   /* FAILURE for `request` (also after RECORDs: never a success);
                           `meta` = the FAILURE metadata; code etc. in bolt_session_failure() */
     BOLT_EV_IGNORED,   /* IGNORED for `request` */
@@ -98,7 +103,9 @@ typedef struct bolt_event {
     bolt_request request;
     uint64_t request_seq;     /* sequence number returned when the request was issued */
     const bolt_value *meta;   /* SUCCESS/READY metadata MAP */
-    const bolt_value *record; /* RECORD list */
+    const bolt_value *record; /* RECORD list; NULL for a raw RECORD until decode_record */
+    const uint8_t *raw;       /* RECORD (raw mode or not): the dechunked message, B1 71 ... */
+    size_t raw_len;           /* its length; raw is NULL and raw_len 0 for other events */
     int has_more;             /* PULL/DISCARD SUCCESS with has_more true */
     int err;                  /* BOLT_EV_ERROR */
 } bolt_event;
@@ -142,6 +149,26 @@ size_t bolt_session_input_pending(const bolt_session *s);
  * malformed message or framing its decoding/framing code. */
 int bolt_session_next_event(bolt_session *s, bolt_event *ev);
 
+/* Raw mode (on != 0): a message whose first two bytes are B1 71 (RECORD with one field) is
+ * delivered as BOLT_EV_RECORD without being decoded: `record` is NULL, `raw`/`raw_len` hold the
+ * message. It must still answer a PULL at the head of the queue with the server not FAILED
+ * (else BOLT_EV_ERROR BOLT_E_UNEXPECTED, as in eager mode); every other message is decoded as
+ * usual. The raw bytes are NOT validated: the consumer either checks them itself or calls
+ * bolt_session_decode_record(). So a malformed RECORD fails the session only if it is
+ * decoded; and because the queue check comes first, a malformed RECORD with no PULL pending
+ * gives BOLT_E_UNEXPECTED where eager mode gives the decoder's code.
+ * Off by default; may be switched between bolt_session_next_event() calls, and applies from the
+ * next call on. */
+void bolt_session_set_raw_records(bolt_session *s, int on);
+/* Decodes ev->raw into ev->record with the same decoder, dialect, depth limit and arena as
+ * eager mode (the values are identical, and valid as long as the event). ev must be the event
+ * the last bolt_session_next_event() returned. 0 on success, also when ev->record is already
+ * set. BOLT_E_INVAL for a non-RECORD event or an event that is not the current one. On a
+ * malformed message (or BOLT_E_NOMEM) the session fails as eager mode would have: it is
+ * DEFUNCT, the next bolt_session_next_event() reports BOLT_EV_ERROR with that code for the
+ * PULL, and the code is returned. */
+int bolt_session_decode_record(bolt_session *s, bolt_event *ev);
+
 /* ---- requests (each returns a sequence number >= 0 or a negative code) ----
  * Nothing is written when a request is refused:
  *   BOLT_E_STATE       the server would close the connection for it in the predicted state
@@ -159,7 +186,7 @@ int bolt_session_next_event(bolt_session *s, bolt_event *ev);
  *   BOLT_E_NOMEM, or the session's code when it is defunct.
  * Requests sent in FAILED other than BEGIN are answered IGNORED (harmless). */
 int64_t bolt_session_run(bolt_session *s, const char *query, const bolt_value *params,
-                         const bolt_tx_opts *opts); /* opts ignored inside a transaction */
+                         const bolt_tx_opts *opts);    /* opts ignored inside a transaction */
 int64_t bolt_session_pull(bolt_session *s, int64_t n); /* n -1 = all; Bolt <= 3: always all */
 int64_t bolt_session_discard(bolt_session *s, int64_t n);
 int64_t bolt_session_begin(bolt_session *s, const bolt_tx_opts *opts);
@@ -185,7 +212,7 @@ const bolt_dialect *bolt_session_dialect(const bolt_session *s);
 int bolt_session_used_manifest(const bolt_session *s);
 const char *bolt_session_server_agent(const bolt_session *s);  /* "Neo4j/4.4.0" or NULL */
 const char *bolt_session_connection_id(const bolt_session *s); /* or NULL */
-int64_t bolt_session_recv_timeout_hint(const bolt_session *s);  /* seconds or -1 */
+int64_t bolt_session_recv_timeout_hint(const bolt_session *s); /* seconds or -1 */
 size_t bolt_session_pending_requests(const bolt_session *s);
 uint64_t bolt_session_noops(const bolt_session *s);
 /* The last server FAILURE: code (`code` or `neo4j_code`), message, gql_status; NUL-terminated

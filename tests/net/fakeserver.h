@@ -30,6 +30,8 @@ struct fs_server {
     long records;          /* records per query */
     size_t record_pad;     /* bytes of padding string per record */
     long drop_after;       /* close the socket after this many records of a query (-1: never) */
+    long bad_record;       /* this record of a query (0-based) is malformed: a reserved marker
+                              inside its list (-1: none) */
     int stall_runs;        /* never answer RUN */
     int noops;             /* send a NOOP chunk before every record */
     int64_t hint;          /* connection.recv_timeout_seconds in HELLO SUCCESS, <0 none */
@@ -50,7 +52,7 @@ struct fs_server {
 };
 
 /* fs_start(srv, loop): listens on 127.0.0.1 with an ephemeral port (srv->port). Defaults:
- * Bolt 4.4, 10 records, no drop, no hint. 0 or a libuv error.
+ * Bolt 4.4, 10 records, no drop, no malformed record, no hint. 0 or a libuv error.
  * fs_stop(srv): closes the listener; each connection closes when its client does.
  * fs_free_port(): a port nothing listens on (bound, then closed). */
 
@@ -458,6 +460,10 @@ static void fs_on_pull(fs_conn *c, int64_t n)
             fs_list(&m, 2);
             fs_int(&m, s->route_ttl);
             fs_servers(&m, s);
+        } else if (c->sent == s->bad_record) {
+            fs_list(&m, 2);
+            fs_int(&m, c->sent);
+            fs_u8(&m, 0xC7);
         } else {
             fs_list(&m, 2);
             fs_int(&m, c->sent);
@@ -715,6 +721,7 @@ static int fs_start(fs_server *s, uv_loop_t *loop)
     s->records = 10;
     s->record_pad = 8;
     s->drop_after = -1;
+    s->bad_record = -1;
     s->hint = -1;
     s->route_ttl = 300;
     uv_tcp_init(loop, &s->listener);

@@ -1,8 +1,8 @@
 /* Tests of queries on a connection (bolt/net/conn_query.c, conn_io.c) against a scripted Bolt
  * server on the same libuv loop (fakeserver.h): PULL n batches that follow the consumer, Bolt 3
  * back-pressure by not reading, FAILURE and the automatic RESET, drops mid-stream, receive
- * timeouts (configured and from the server's hint), NOOPs, the RESET round trip. No assertion
- * depends on how long anything takes. */
+ * timeouts (configured and from the server's hint), NOOPs, the RESET round trip, raw record
+ * delivery (on_record_raw). No assertion depends on how long anything takes. */
 #include <CUnit/Basic.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -187,7 +187,7 @@ static void test_bolt3_back_pressure(void)
     while (!cl.ready_calls && uv_run(&loop, UV_RUN_ONCE))
         ;
     CU_ASSERT_EQUAL_FATAL(cl.ready_status, 0);
-    bolt_query_callbacks cb = {on_fields, bp_record, on_summary, on_failure, &cl.q[0]};
+    bolt_query_callbacks cb = {on_fields, bp_record, on_summary, on_failure, &cl.q[0], NULL};
     CU_ASSERT_EQUAL(bolt_conn_run(cl.c, "MATCH (n) RETURN n", NULL, NULL, &cb), 0);
     uv_timer_start(&bp.watch, bp_watch, 20, 20);
     uv_run(&loop, UV_RUN_DEFAULT);
@@ -306,6 +306,210 @@ static void test_ping_round_trip(void)
     client_free(&cl);
 }
 
+/* ---- raw records (on_record_raw) ------------------------------------------------------------ */
+
+/* Consumed raw: nothing is decoded for on_record, PULL batches still follow the consumer. */
+static void test_raw_records_consumed(void)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    fs_server srv;
+    CU_ASSERT_EQUAL_FATAL(fs_start(&srv, &loop), 0);
+    srv.records = 2500;
+    client cl;
+    client_init(&cl, &loop, uri_for(srv.port, "bolt"), 1);
+    cl.q[0].raw = 1;
+    srv.consumer_count = &cl.consumed;
+    cl.stop[0] = &srv;
+    CU_ASSERT_EQUAL_FATAL(client_open(&cl), 0);
+    run(&loop);
+    tquery *q = &cl.q[0];
+    CU_ASSERT_EQUAL(q->raw_calls, 2500);
+    CU_ASSERT(q->raw_in_order);
+    CU_ASSERT_EQUAL(q->records, 0); /* on_record never called */
+    CU_ASSERT_EQUAL(q->fields, 2);
+    CU_ASSERT_EQUAL(q->summaries, 1);
+    CU_ASSERT_EQUAL(q->failures, 0);
+    CU_ASSERT_EQUAL_FATAL(srv.pulls, 3);
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(srv.pull_n[i], 1000);
+        CU_ASSERT_EQUAL(srv.consumed_at_pull[i], (uint64_t)i * 1000);
+    }
+    client_free(&cl);
+
+    /* The connection counted them: a drop names how many records arrived. */
+    uv_loop_init(&loop);
+    CU_ASSERT_EQUAL_FATAL(fs_start(&srv, &loop), 0);
+    srv.records = 100;
+    srv.drop_after = 10;
+    client_init(&cl, &loop, uri_for(srv.port, "bolt"), 1);
+    cl.q[0].raw = 1;
+    cl.stop[0] = &srv;
+    CU_ASSERT_EQUAL_FATAL(client_open(&cl), 0);
+    run(&loop);
+    CU_ASSERT_EQUAL(cl.q[0].raw_calls, 10);
+    CU_ASSERT_EQUAL(cl.q[0].fail_err, BOLT_E_CLOSED);
+    CU_ASSERT_PTR_NOT_NULL(
+        strstr(cl.q[0].fail_msg, "in the middle of a result (after 10 records)"));
+    client_free(&cl);
+}
+
+/* BOLT_RECORD_DECODE: on_record sees what a query without on_record_raw sees, and its 1
+ * still pauses (on Bolt 3 too, where raw and eager queries share one PULL_ALL stream each). */
+static void raw_decode_same_as_eager(const char *version)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    fs_server srv;
+    CU_ASSERT_EQUAL_FATAL(fs_start(&srv, &loop), 0);
+    memcpy(srv.version, version, 4);
+    srv.records = 300;
+    client cl;
+    client_init(&cl, &loop, uri_for(srv.port, "bolt"), 3);
+    cl.cfg.fetch_size = 100;
+    cl.q[1].raw = cl.q[1].raw_decode = 1;
+    cl.q[2].raw = cl.q[2].raw_decode = 1;
+    cl.q[2].pause_every = 29;
+    cl.stop[0] = &srv;
+    CU_ASSERT_EQUAL_FATAL(client_open(&cl), 0);
+    run(&loop);
+    for (int i = 0; i < 3; i++) {
+        CU_ASSERT_EQUAL(cl.q[i].records, 300);
+        CU_ASSERT(cl.q[i].in_order);
+        CU_ASSERT_EQUAL(cl.q[i].summaries, 1);
+        CU_ASSERT_EQUAL(cl.q[i].failures, 0);
+        CU_ASSERT_STRING_EQUAL(cl.q[i].db, "neo4j");
+    }
+    CU_ASSERT_EQUAL(cl.q[0].raw_calls, 0);
+    CU_ASSERT_EQUAL(cl.q[1].raw_calls, 300);
+    CU_ASSERT(cl.q[1].raw_in_order);
+    CU_ASSERT_EQUAL(cl.q[2].raw_calls, 300);
+    CU_ASSERT_EQUAL(cl.consumed, 900);
+    client_free(&cl);
+}
+
+static void test_raw_decode_same_as_eager(void)
+{
+    raw_decode_same_as_eager("\0\0\4\4");
+    raw_decode_same_as_eager("\0\0\0\3");
+}
+
+static void test_raw_pause_resume(void)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    fs_server srv;
+    CU_ASSERT_EQUAL_FATAL(fs_start(&srv, &loop), 0);
+    srv.records = 1000;
+    client cl;
+    client_init(&cl, &loop, uri_for(srv.port, "bolt"), 1);
+    cl.cfg.fetch_size = 100;
+    cl.q[0].raw = 1;
+    cl.q[0].pause_every = 37;
+    srv.consumer_count = &cl.consumed;
+    cl.stop[0] = &srv;
+    CU_ASSERT_EQUAL_FATAL(client_open(&cl), 0);
+    run(&loop);
+    CU_ASSERT_EQUAL(cl.q[0].raw_calls, 1000);
+    CU_ASSERT(cl.q[0].raw_in_order);
+    CU_ASSERT_EQUAL(cl.q[0].records, 0);
+    CU_ASSERT_EQUAL(cl.q[0].summaries, 1);
+    /* Each pause held the next PULL until the consumer resumed and took the whole batch. */
+    CU_ASSERT_EQUAL_FATAL(srv.pulls, 10);
+    for (int i = 0; i < 10; i++) {
+        CU_ASSERT_EQUAL(srv.pull_n[i], 100);
+        CU_ASSERT_EQUAL(srv.consumed_at_pull[i], (uint64_t)i * 100);
+    }
+    client_free(&cl);
+}
+
+/* One connection whose queries' 4th record is malformed; both queries (q[1] queued behind
+ * q[0]) are set up by raw/raw_decode. The failure message with the address (which changes per
+ * server) cut out. */
+static void run_bad_record(int raw, int raw_decode, client *cl, char *msg, size_t msglen)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    fs_server srv;
+    CU_ASSERT_EQUAL_FATAL(fs_start(&srv, &loop), 0);
+    srv.records = 10;
+    srv.bad_record = 3;
+    client_init(cl, &loop, uri_for(srv.port, "bolt"), 2);
+    for (int i = 0; i < 2; i++) {
+        cl->q[i].raw = raw;
+        cl->q[i].raw_decode = raw_decode;
+    }
+    cl->stop[0] = &srv;
+    CU_ASSERT_EQUAL_FATAL(client_open(cl), 0);
+    run(&loop);
+    const char *m = cl->q[0].fail_msg, *at = strstr(m, cl->uri.address);
+    if (at)
+        snprintf(msg, msglen, "%.*sADDR%s", (int)(at - m), m, at + strlen(cl->uri.address));
+    else
+        snprintf(msg, msglen, "%s", m);
+    client_free(cl);
+}
+
+static void test_raw_malformed_record(void)
+{
+    client eager, dec, raw;
+    char eager_msg[600], dec_msg[600], raw_msg[600];
+    run_bad_record(0, 0, &eager, eager_msg, sizeof eager_msg);
+    run_bad_record(1, 1, &dec, dec_msg, sizeof dec_msg);
+    run_bad_record(1, 0, &raw, raw_msg, sizeof raw_msg);
+
+    /* Today's behaviour: the record is a protocol error that fails the connection. */
+    CU_ASSERT_EQUAL(eager.q[0].records, 3);
+    CU_ASSERT_EQUAL(eager.q[0].failures, 1);
+    CU_ASSERT_EQUAL(eager.q[0].summaries, 0);
+    CU_ASSERT_EQUAL(eager.q[0].fail_err, BOLT_E_RESERVED_MARKER);
+    CU_ASSERT_PTR_NOT_NULL(strstr(eager_msg, "protocol error with ADDR"));
+    CU_ASSERT_EQUAL(eager.q[1].failures, 1);
+
+    /* Decoded on request: exactly the same. */
+    CU_ASSERT_EQUAL(dec.q[0].raw_calls, 4);
+    CU_ASSERT_EQUAL(dec.q[0].records, 3);
+    CU_ASSERT_EQUAL(dec.q[0].failures, 1);
+    CU_ASSERT_EQUAL(dec.q[0].summaries, 0);
+    CU_ASSERT_EQUAL(dec.q[0].fail_err, eager.q[0].fail_err);
+    CU_ASSERT_STRING_EQUAL(dec_msg, eager_msg);
+    CU_ASSERT_EQUAL(dec.q[1].failures, 1);
+    CU_ASSERT_EQUAL(dec.q[1].fail_err, eager.q[1].fail_err);
+    CU_ASSERT_EQUAL(dec.closed, 1);
+
+    /* Not decoded: the bytes are the consumer's to check; the stream goes on. */
+    CU_ASSERT_EQUAL(raw.q[0].raw_calls, 10);
+    CU_ASSERT_EQUAL(raw.q[0].failures, 0);
+    CU_ASSERT_EQUAL(raw.q[0].summaries, 1);
+    CU_ASSERT_EQUAL(raw.q[1].raw_calls, 10);
+    CU_ASSERT_EQUAL(raw.q[1].summaries, 1);
+}
+
+/* neo4j:// on 4.0 with the router as its own reader: the routing procedure's record (decoded)
+ * and the raw query share one session. */
+static void test_raw_after_routing_procedure(void)
+{
+    uv_loop_t loop;
+    uv_loop_init(&loop);
+    fs_server srv;
+    CU_ASSERT_EQUAL_FATAL(fs_start(&srv, &loop), 0);
+    memcpy(srv.version, "\0\0\0\4", 4);
+    srv.records = 5;
+    client cl;
+    client_init(&cl, &loop, uri_for(srv.port, "neo4j"), 1);
+    cl.q[0].raw = 1;
+    cl.stop[0] = &srv;
+    CU_ASSERT_EQUAL_FATAL(client_open(&cl), 0);
+    run(&loop);
+    CU_ASSERT_EQUAL(cl.ready_status, 0);
+    CU_ASSERT_EQUAL(srv.runs, 2); /* the procedure, then the query */
+    CU_ASSERT_EQUAL(srv.accepted, 1);
+    CU_ASSERT_EQUAL(cl.q[0].raw_calls, 5);
+    CU_ASSERT(cl.q[0].raw_in_order);
+    CU_ASSERT_EQUAL(cl.q[0].summaries, 1);
+    client_free(&cl);
+}
+
 int main(void)
 {
     if (CU_initialize_registry() != CUE_SUCCESS) return 2;
@@ -319,6 +523,11 @@ int main(void)
     CU_add_test(s, "drop mid-stream is an error", test_drop_mid_stream_is_an_error);
     CU_add_test(s, "receive timeout, configured and from the hint", test_receive_timeouts);
     CU_add_test(s, "ping round trip", test_ping_round_trip);
+    CU_add_test(s, "raw records consumed undecoded", test_raw_records_consumed);
+    CU_add_test(s, "raw records decoded on request == eager", test_raw_decode_same_as_eager);
+    CU_add_test(s, "raw consumer pauses and resumes", test_raw_pause_resume);
+    CU_add_test(s, "malformed record, raw and decoded", test_raw_malformed_record);
+    CU_add_test(s, "raw query after the routing procedure", test_raw_after_routing_procedure);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     unsigned fails = CU_get_number_of_failures();

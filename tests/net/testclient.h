@@ -28,6 +28,11 @@ typedef struct tquery {
     char fail_msg[600];
     char db[32];
     uint64_t pause_every; /* pause after every Nth record, resume from a 0 ms timer */
+    int raw;              /* set on_record_raw; it returns 0 (or 1 to pause) or, with
+                             raw_decode, BOLT_RECORD_DECODE */
+    int raw_decode;
+    uint64_t raw_calls;
+    int raw_in_order; /* each raw message is a RECORD whose first value is its index */
 } tquery;
 
 struct client {
@@ -86,6 +91,31 @@ static int on_record(bolt_conn *c, const bolt_value *rec, void *ud)
     return 0;
 }
 
+/* Reads the fake server's record [index, pad] straight from the bytes, as a raw consumer
+ * would; with pause_every it pauses itself unless on_record is to do it. */
+static int on_record_raw(bolt_conn *c, const uint8_t *msg, size_t len, void *ud)
+{
+    tquery *q = ud;
+    (void)c;
+    fs_rd r = {msg, msg + len, 0};
+    const char *s;
+    size_t sl;
+    int64_t n = 0, i = -1;
+    if (len < 2 || msg[0] != 0xB1 || msg[1] != 0x71) q->raw_in_order = 0;
+    r.p += 2;
+    if (fs_next(&r, &s, &sl, &n) != 'l' || fs_next(&r, &s, &sl, &i) != 'i' ||
+        i != (int64_t)q->raw_calls)
+        q->raw_in_order = 0;
+    q->raw_calls++;
+    if (q->raw_decode) return BOLT_RECORD_DECODE;
+    q->cl->consumed++;
+    if (q->pause_every && q->raw_calls % q->pause_every == 0) {
+        uv_timer_start(&q->cl->resume, on_resume, 0, 0);
+        return 1;
+    }
+    return 0;
+}
+
 static void on_summary(bolt_conn *c, const bolt_value *meta, void *ud)
 {
     tquery *q = ud;
@@ -124,7 +154,9 @@ static void run_queries(client *cl)
         if (cl->want_ping && i == cl->nq - 1) {
             r = bolt_conn_ping(cl->c, on_ping, cl);
         } else {
-            bolt_query_callbacks cb = {on_fields, on_record, on_summary, on_failure, &cl->q[i]};
+            tquery *q = &cl->q[i];
+            bolt_query_callbacks cb = {on_fields, on_record, on_summary, on_failure, q, NULL};
+            if (q->raw) cb.on_record_raw = on_record_raw;
             r = bolt_conn_run(cl->c, cl->q[i].cypher, NULL, NULL, &cb);
         }
         if (r < 0) { /* refused at once (out of memory in the malloc-failure test) */
@@ -180,6 +212,7 @@ static void client_init(client *cl, uv_loop_t *loop, const char *uri, int nq)
     for (int i = 0; i < 4; i++) {
         cl->q[i].cl = cl;
         cl->q[i].in_order = 1;
+        cl->q[i].raw_in_order = 1;
         cl->q[i].cypher = "MATCH (n) RETURN n";
     }
     uv_timer_init(loop, &cl->resume);
