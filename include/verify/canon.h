@@ -44,6 +44,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "bolt/packstream.h"
 #include "bolt/value.h"
 #include "verify/hash.h"
 #include "verify/tzdb.h"
@@ -103,6 +104,27 @@ typedef struct bv_canon {
 
 /* XXH3-128 of BV_CANON_FORMAT followed by the canonical encoding of v. */
 int bv_canon_hash128(const bv_canon *c, const bolt_value *v, bv_h128 *out, unsigned *notes);
+
+/* The same hash straight from PackStream bytes, without decoding them into a tree: the fast
+ * path for streams of records (a RECORD's field bytes, see bolt_session_set_raw_records). p[0..n)
+ * starts with one value as the decoder d (its dialect, max_depth and arena; flags must be 0,
+ * the session's) would decode it; bytes after that value are not looked at.
+ *
+ * Returns 0 with *out = bv_canon_hash128 of the decoded value, *used = the value's length and
+ * its notes OR-ed into *notes. Returns BV_CANON_SCAN_DECLINED (positive) when the bytes are not a
+ * value the decoder accepts, or the tree encoder would fail on it, or d->flags is not 0: the
+ * caller then decodes as usual and calls bv_canon_hash128, which gives the answer (the hash,
+ * or the error). BOLT_E_NOMEM when hashing a decoded sub-value ran out of memory; BOLT_E_INVAL
+ * for NULL arguments.
+ *
+ * Scalars, lists, maps and Nodes are read in place; any other structure (temporal, spatial,
+ * relationships, ...) is decoded into d->arena (which the caller resets; NULL arena: such values
+ * decline) and encoded by the tree encoder, so equal results are by construction, and checked on
+ * arbitrary bytes by tests/fuzz/fuzz_canon_scan.c. Keeps a per-thread guess of the last property
+ * key order (a hint that is always checked). */
+#define BV_CANON_SCAN_DECLINED 1
+int bv_canon_scan_hash128(const bv_canon *c, const bolt_decoder *d, const uint8_t *p, size_t n,
+                          size_t *used, bv_h128 *out, unsigned *notes);
 
 /* Appends the canonical encoding of v (no format byte) to a caller's stream, to build
  * composite hashes (e.g. a node together with its relationship signatures). Start such a
