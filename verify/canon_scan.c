@@ -438,19 +438,30 @@ static inline void copy_small(unsigned char *d, const uint8_t *s, size_t n)
  * (key) + scan_scalar, from what classify() found, written with one bounds check and the
  * write position in a register, as canon.c's put_scalar_entry does for trees (a chain of small
  * writes through the stage's fill level is bound by store-to-load latency, not by the work). */
-static inline void put_scalar_entry(enc *e, const sent *t)
+static inline void put_scalar_entry(enc *e, const sent *t, const uint8_t *in_end)
 {
     size_t blen = t->blob ? (size_t)t->payload : 0;
-    /* key: 8 + klen; value: tag + 8 (always stored, `fixed` of them kept) + blen */
-    if (e->len <= STAGE && (size_t)t->klen + blen + 17 <= (size_t)(STAGE - e->len)) {
+    /* key: 8 + klen; value: tag + 8 (always stored, `fixed` of them kept) + blen; plus up to 16
+     * scratch bytes after the key and after the string (overwritten next) */
+    if (e->len <= STAGE && (size_t)t->klen + blen + 49 <= (size_t)(STAGE - e->len)) {
         unsigned char *q = e->stage + e->len;
         le64(q, t->klen);
-        copy_small(q + 8, t->k, t->klen);
+        if (t->klen <= 16 && in_end - t->k >= 16) {
+            /* a short key as two fixed 8-byte moves, without a branch on its length: the bytes
+             * after it (its value, in the input) land in the stage past the key, where the tag
+             * and payload written next, or the next entry, overwrite them */
+            memcpy(q + 8, t->k, 16);
+        } else {
+            copy_small(q + 8, t->k, t->klen);
+        }
         q += 8 + t->klen;
         q[0] = t->tag;
         le64(q + 1, t->payload);
         q += t->fixed;
-        if (blen) copy_small(q, t->blob, blen);
+        if (blen && blen <= 16 && in_end - t->blob >= 16)
+            memcpy(q, t->blob, 16); /* the same trick for a short string */
+        else if (blen)
+            copy_small(q, t->blob, blen);
         e->len = (uint32_t)(q + blen - e->stage);
         return;
     }
@@ -488,7 +499,7 @@ static const uint8_t *scan_map(scan *s, const uint8_t *p, const uint8_t *end, un
     for (int64_t i = 0; i < n; i++) {
         const sent *t = &x[ord[i]];
         if (t->tag) {
-            put_scalar_entry(&s->e, t);
+            put_scalar_entry(&s->e, t, end);
             continue;
         }
         put_blob(&s->e, t->k, t->klen);

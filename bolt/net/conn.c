@@ -603,6 +603,11 @@ const bolt_conn_info *bolt_conn_get_info(const bolt_conn *c)
     return &c->info;
 }
 
+const bolt_dialect *bolt_conn_dialect(const bolt_conn *c)
+{
+    return c->sess && c->info.major ? bolt_session_dialect(c->sess) : NULL;
+}
+
 void *bolt_conn_userdata(const bolt_conn *c)
 {
     return c->cb.ud;

@@ -297,6 +297,10 @@ typedef struct bolt_conn_info {
 } bolt_conn_info;
 
 const bolt_conn_info *bolt_conn_get_info(const bolt_conn *c);
+/* The value rules of the negotiated version (after the utc patch was settled), for reading raw
+ * records (on_record_raw) the way the session decodes them: NULL before the handshake. Owned by
+ * the connection; valid while it is open. */
+const bolt_dialect *bolt_conn_dialect(const bolt_conn *c);
 void *bolt_conn_userdata(const bolt_conn *c);
 /* The one-line reason of the last error (server code and message when there was one). */
 const char *bolt_conn_errmsg(const bolt_conn *c);

@@ -2,14 +2,17 @@
 """The streaming, memory, parallel-scan and instruction-count benchmarks of boltdiff
 (Python 3 standard library only). Run it through scripts/bench.sh, which builds the C clients.
 
-Three clients read the same result stream (same Bolt version, same query, same fetch size)
-from the fixture server in blaster mode, in interleaved repetitions (drain, boltdiff, driver,
-drain, boltdiff, driver, ...) so that a noisy neighbour slows all three alike; every figure
-printed is the median of the repetitions:
+Four clients read the same result stream (same Bolt version, same query, same fetch size)
+from the fixture server in blaster mode, in interleaved repetitions (drain, boltdiff, tree,
+driver, drain, ...) so that a noisy neighbour slows them all alike; every figure printed is the
+median of the repetitions:
 
   raw       tests/bench/bench_drain.c    read() into one buffer, walk chunk headers, discard
-  boltdiff  tests/bench/bench_stream.c   bolt_conn (libuv) -> dechunk -> decode -> canonical
-                                          XXH3-128 hash of every node
+  boltdiff  tests/bench/bench_stream.c   bolt_conn (libuv) -> dechunk -> raw RECORD bytes ->
+                                          canonical XXH3-128 hash of every node read in place
+                                          (bv_canon_scan_hash128), the streaming path
+  tree      bench_stream --tree          the same up to the dechunker, then decode into a
+                                          bolt_value tree -> bv_canon_hash128 (same hashes)
   driver    scripts/bench/driver-stream.js  neo4j-driver 5.28, trivial hash per record
 
 CPU seconds and peak RSS come from the kernel (wait4 rusage of each client process), the
@@ -178,9 +181,10 @@ def client_cmd(kind, build, port, fetch, bolt):
     if kind == "raw":
         return [os.path.join(build, "tests", "bench_drain"), "--port", str(port),
                 "--fetch", str(fetch), "--bolt", bolt, "--query", QUERY]
-    if kind == "boltdiff":
+    if kind in ("boltdiff", "tree"):
         return [os.path.join(build, "tests", "bench_stream"), "--port", str(port),
-                "--fetch", str(fetch), "--bolt", bolt, "--query", QUERY]
+                "--fetch", str(fetch), "--bolt", bolt, "--query", QUERY] + \
+            (["--tree"] if kind == "tree" else [])
     return ["node", DRIVER_JS, "--port", str(port), "--fetch", str(fetch), "--query", QUERY]
 
 
@@ -215,7 +219,7 @@ def med(runs, key):
 
 
 def stream_bench(a, build, results):
-    clients = ["raw", "boltdiff"] + ([] if a.no_driver else ["driver"])
+    clients = ["raw", "boltdiff", "tree"] + ([] if a.no_driver else ["driver"])
     fetches = [-1, 1000]
     server = Server(["--persona", a.persona, "--blaster", str(a.records)], "blaster")
     server.start()
@@ -240,9 +244,13 @@ def stream_bench(a, build, results):
     results["server_restarts"] = server.restarts
 
     # Byte count of the stream: the raw drain counts it exactly (bench_stream checks itself).
-    digests = {r.get("digest") for f in fetches for r in runs[("boltdiff", f)]}
+    # Both of boltdiff's paths must have hashed every node alike, in every run.
+    digests = {r.get("digest") for f in fetches for c in ("boltdiff", "tree") for r in runs[(c, f)]}
     if len(digests) != 1:
-        raise BenchError(f"boltdiff digests differ between runs: {sorted(digests)}")
+        raise BenchError(f"boltdiff digests differ between runs or paths: {sorted(digests)}")
+    declined = sum(r.get("declined", 0) for f in fetches for r in runs[("boltdiff", f)])
+    if declined:
+        raise BenchError(f"the in-place path declined {declined} valid records")
     bolts = {r.get("bolt") for k, rs in runs.items() for r in rs}
     if len(bolts) != 1:
         raise BenchError(f"the clients did not all speak one Bolt version: {sorted(map(str, bolts))}")
@@ -297,7 +305,11 @@ def stream_bench(a, build, results):
             d = row["driver"]
             line += (f"   boltdiff/driver {b['records_per_s'] / d['records_per_s']:6.1f}x"
                      f" (target >= 20), CPU {d['cpu'] / b['cpu']:6.1f}x less")
+        t = row["tree"]
+        line += (f"   in place/tree {b['records_per_s'] / t['records_per_s']:4.2f}x"
+                 f" (tree/raw {t['records_per_s'] / r['records_per_s']:4.2f}x)")
         out.append(line)
+        results["stream"][str(f)]["ratio_tree"] = b["records_per_s"] / t["records_per_s"]
         results["stream"][str(f)]["ratio_raw"] = b["records_per_s"] / r["records_per_s"]
         results["stream"][str(f)]["ratio_raw_cpu"] = r["cpu"] / b["cpu"]
         if "driver" in row:
@@ -424,13 +436,43 @@ def callgrind_bench(a, build, results, tmp):
     if not shutil.which("valgrind"):
         return ["Callgrind: skipped (valgrind is not installed: apt-get install valgrind)"]
     n = a.callgrind_records
+    out = [f"Callgrind (bench_stream, {n:,} records, instructions per record; machine-independent):"]
+    results["callgrind"] = {"records": n}
+    for path in ("in-place", "tree"):
+        text = _callgrind_run(a, n, tmp, ["--tree"] if path == "tree" else [])
+        total = None
+        m = re.search(r"^\s*([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS", text, re.M)
+        if m:
+            total = int(m.group(1).replace(",", ""))
+
+        def incl(fn):
+            m = re.search(r"^\s*([\d,]+)\s+\([\d.]+%\)\s+\S*:" + re.escape(fn) + r"\b", text,
+                          re.M)
+            return int(m.group(1).replace(",", "")) if m else None
+
+        rd = incl("on_read")
+        if path == "tree":
+            parts = (("decode (bolt_decode_server_message_ex)", incl("bolt_decode_server_message_ex")),
+                     ("hash of the tree (bv_canon_hash128)", incl("bv_canon_hash128")))
+        else:
+            parts = (("hash in place (bv_canon_scan_hash128)", incl("bv_canon_scan_hash128")),)
+        results["callgrind"][path] = {"total": total, "read_path": rd,
+                                      **{name: v for name, v in parts}}
+        out.append(f"  {path} path:")
+        for name, v in parts + (("read+dechunk+session+hash (on_read)", rd),
+                                ("whole process (startup and connect included)", total)):
+            out.append(f"    {name:<48} {v / n:10,.0f}" if v else f"    {name:<48} {'n/a':>10}")
+    return out
+
+
+def _callgrind_run(a, n, tmp, extra):
     server = Server(["--persona", a.persona, "--blaster", str(n)], "callgrind")
     server.start()
     outfile = os.path.join(tmp, "callgrind.out")
     try:
         cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={outfile}",
-               os.path.join(build, "tests", "bench_stream"), "--port", str(server.port),
-               "--fetch", "-1", "--bolt", a.bolt, "--query", QUERY]
+               os.path.join(a.build, "tests", "bench_stream"), "--port", str(server.port),
+               "--fetch", "-1", "--bolt", a.bolt, "--query", QUERY] + extra
         p = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=900)
         if p.returncode != 0:
             raise BenchError(f"callgrind run failed: {p.stderr.decode()[-300:]}")
@@ -438,27 +480,7 @@ def callgrind_bench(a, build, results, tmp):
         server.stop()
     ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", outfile],
                          stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, check=True)
-    text = ann.stdout.decode("utf-8", "replace")
-    total = None
-    m = re.search(r"^\s*([\d,]+)\s+\(100\.0%\)\s+PROGRAM TOTALS", text, re.M)
-    if m:
-        total = int(m.group(1).replace(",", ""))
-
-    def incl(fn):
-        m = re.search(r"^\s*([\d,]+)\s+\([\d.]+%\)\s+\S*:" + re.escape(fn) + r"\b", text, re.M)
-        return int(m.group(1).replace(",", "")) if m else None
-
-    dec = incl("bolt_decode_server_message_ex")
-    hsh = incl("bv_canon_hash128")
-    rd = incl("on_read")
-    results["callgrind"] = {"records": n, "total": total, "decode": dec, "hash": hsh}
-    out = [f"Callgrind (bench_stream, {n:,} records, instructions per record; machine-independent):"]
-    for name, v in (("decode (bolt_decode_server_message_ex)", dec),
-                    ("hash (bv_canon_hash128)", hsh),
-                    ("read+dechunk+session+decode+hash (on_read)", rd),
-                    ("whole process (startup and connect included)", total)):
-        out.append(f"  {name:<50} {v / n:10,.0f}" if v else f"  {name:<50} {'n/a':>10}")
-    return out
+    return ann.stdout.decode("utf-8", "replace")
 
 
 # ---------------------------------------------------------------------------------------------

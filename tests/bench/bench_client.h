@@ -16,6 +16,7 @@ typedef struct bench_args {
     unsigned major, minor; /* the one Bolt version proposed */
     int64_t fetch;         /* PULL n: -1 (all) or n > 0 */
     int no_hash;           /* --no-hash (only where the client accepts it) */
+    int tree;              /* --tree (likewise): decode every record, hash the tree */
 } bench_args;
 
 static inline int bench_usage(const char *prog, int with_no_hash)
@@ -23,12 +24,13 @@ static inline int bench_usage(const char *prog, int with_no_hash)
     fprintf(stderr,
             "usage: %s --port P [--host H] [--bolt MAJOR.MINOR] [--fetch -1|N] "
             "[--query TEXT]%s\n",
-            prog, with_no_hash ? " [--no-hash]" : "");
+            prog, with_no_hash ? " [--tree] [--no-hash]" : "");
     return 2;
 }
 
-/* Parses the common options (with_no_hash: --no-hash is accepted too). 0, or the exit code
- * after a message on stderr: 2 (usage) or 1 (a Bolt version outside 3..6). --bolt 3 means 3.0. */
+/* Parses the common options (with_no_hash: --no-hash and --tree are accepted too). 0, or the exit
+ * code after a message on stderr: 2 (usage) or 1 (a Bolt version outside 3..6). --bolt 3 means 3.0.
+ */
 static inline int bench_parse_args(int argc, char **argv, const char *prog, int with_no_hash,
                                    bench_args *a)
 {
@@ -42,6 +44,10 @@ static inline int bench_parse_args(int argc, char **argv, const char *prog, int 
         const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (with_no_hash && !strcmp(o, "--no-hash")) {
             a->no_hash = 1;
+            continue;
+        }
+        if (with_no_hash && !strcmp(o, "--tree")) {
+            a->tree = 1;
             continue;
         }
         if (!v) return bench_usage(prog, with_no_hash);
