@@ -810,7 +810,9 @@ int bv_canon_scan_hash128(const bv_canon *c, const bolt_decoder *d, const uint8_
                           size_t *used, bv_h128 *out, unsigned *notes)
 {
     if (!c || !d || !p || !out) return BOLT_E_INVAL;
-    if (d->flags) return BV_CANON_SCAN_DECLINED; /* only the session's plain decoding is mirrored */
+    /* Only the session's plain decoding is mirrored: no flags, and the dialect and arena that
+     * bolt_decode needs without flags (it fails with BOLT_E_INVAL without them, so must we). */
+    if (d->flags || !d->dialect || !d->arena) return BV_CANON_SCAN_DECLINED;
     scan s;
     bv_hasher spill;
     unsigned local = 0;

@@ -112,14 +112,16 @@ int bv_canon_hash128(const bv_canon *c, const bolt_value *v, bv_h128 *out, unsig
  *
  * Returns 0 with *out = bv_canon_hash128 of the decoded value, *used = the value's length and
  * its notes OR-ed into *notes. Returns BV_CANON_SCAN_DECLINED (positive) when the bytes are not a
- * value the decoder accepts, or the tree encoder would fail on it, or d->flags is not 0: the
+ * value the decoder accepts, or the tree encoder would fail on it, or d->flags is not 0, or d
+ * has no dialect or no arena (bolt_decode refuses those too): the
  * caller then decodes as usual and calls bv_canon_hash128, which gives the answer (the hash,
  * or the error). BOLT_E_NOMEM when hashing a decoded sub-value ran out of memory; BOLT_E_INVAL
  * for NULL arguments.
  *
- * Scalars, lists, maps and Nodes are read in place; any other structure (temporal, spatial,
- * relationships, ...) is decoded into d->arena (which the caller resets; NULL arena: such values
- * decline) and encoded by the tree encoder, so equal results are by construction, and checked on
+ * Scalars, lists, maps, Nodes and the temporal/spatial structures that carry only numbers are
+ * read in place; any other structure (zone-id DateTimes, relationships, paths, ...) and unusual
+ * cases (repeated keys, big maps, deep nesting) are decoded into d->arena (which the caller
+ * resets) and encoded by the tree encoder, so equal results are by construction, and checked on
  * arbitrary bytes by tests/fuzz/fuzz_canon_scan.c. Keeps a per-thread guess of the last property
  * key order (a hint that is always checked). */
 #define BV_CANON_SCAN_DECLINED 1
