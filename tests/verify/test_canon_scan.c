@@ -576,7 +576,7 @@ static bolt_value fill_map(bigmap *m, size_t n, int reverse)
 {
     for (size_t i = 0; i < n; i++) {
         size_t k = reverse ? n - 1 - i : i;
-        snprintf(m->names[i], sizeof m->names[i], "k%03zu", k);
+        snprintf(m->names[i], sizeof m->names[i], "k%03u", (unsigned)(k % 1000)); /* n <= 128 */
         m->kv[2 * i] = str(m->names[i]);
         m->kv[2 * i + 1] = bolt_int((int64_t)k * 3 - 50);
     }
