@@ -12,7 +12,7 @@
  *                [--tree] [--no-hash]
  *
  * Authentication is scheme "none" (the benchmark server runs with --no-auth). Only one Bolt
- * version is proposed, so that the three clients of scripts/bench.sh read the same bytes.
+ * version is proposed, so that the clients of scripts/bench.sh read the same bytes.
  * --no-hash (with --tree) stops after decoding, to split the cost.
  *
  * Prints one JSON line: {"client":"boltdiff","records":N,"bytes":B,"seconds":S,"digest":...};
