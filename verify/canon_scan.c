@@ -17,6 +17,7 @@
  * around a value (the decoder's max_depth limit) and `cdepth` the tree encoder's depth (its
  * BV_CANON_MAX_DEPTH limit, and the depth handed to it for a decoded sub-value). */
 #include "canon_enc.h"
+#include "ps_wire.h"
 
 #include "bolt/packstream.h"
 
@@ -46,175 +47,7 @@ typedef struct sent {
     const uint8_t *v, *vend, *blob;
 } sent;
 
-static inline uint16_t rd16(const uint8_t *p)
-{
-    return (uint16_t)((unsigned)p[0] << 8 | p[1]);
-}
-
-static inline uint32_t rd32(const uint8_t *p)
-{
-    uint32_t w;
-    memcpy(&w, p, 4);
-#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-    return __builtin_bswap32(w);
-#else
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-#endif
-}
-
-static inline uint64_t rd64(const uint8_t *p)
-{
-    return (uint64_t)rd32(p) << 32 | rd32(p + 4);
-}
-
-/* ---- sizes and skipping ---------------------------------------------------------------------- */
-
-/* Size of a sized item (string, bytes, list, map) whose marker is m at p[-1]: the low nibble or
- * 1/2/4 size bytes, advancing *pp past them. -1 when truncated or above 2^31-1 (the decoder's
- * BOLT_E_TOO_BIG). */
-static inline int64_t read_size(const uint8_t **pp, const uint8_t *end, unsigned width)
-{
-    const uint8_t *p = *pp;
-    if ((size_t)(end - p) < width) return -1;
-    uint32_t n;
-    switch (width) {
-    case 1:
-        n = p[0];
-        break;
-    case 2:
-        n = rd16(p);
-        break;
-    default:
-        n = rd32(p);
-        if (n > 0x7FFFFFFFu) return -1;
-        break;
-    }
-    *pp = p + width;
-    return n;
-}
-
-/* Width of the size field of a sized marker (0: none or not sized). Tiny forms are handled by
- * the callers before this. */
-static inline unsigned size_width(uint8_t m)
-{
-    switch (m) {
-    case 0xCC:
-    case 0xD0:
-    case 0xD4:
-    case 0xD8:
-        return 1;
-    case 0xCD:
-    case 0xD1:
-    case 0xD5:
-    case 0xD9:
-        return 2;
-    case 0xCE:
-    case 0xD2:
-    case 0xD6:
-    case 0xDA:
-        return 4;
-    default:
-        return 0;
-    }
-}
-
-/* End of the value at p, found by counting the items still owed (never recursive, so nesting
- * costs nothing); NULL when the bytes end first or hold a reserved marker. Whether the value is
- * valid is left to the pass that writes it. */
-static const uint8_t *skip_value(const uint8_t *p, const uint8_t *end)
-{
-    uint64_t owed = 1;
-    while (owed) {
-        if (p >= end || owed > (uint64_t)(end - p)) return NULL;
-        uint8_t m = *p++;
-        owed--;
-        if (m < 0x80 || m >= 0xF0) continue;
-        uint64_t n;
-        switch (m >> 4) {
-        case 0x8:
-            n = m & 0x0Fu;
-            if ((uint64_t)(end - p) < n) return NULL;
-            p += n;
-            continue;
-        case 0x9:
-            owed += m & 0x0Fu;
-            continue;
-        case 0xA:
-            owed += 2u * (m & 0x0Fu);
-            continue;
-        case 0xB:
-            if (p >= end) return NULL;
-            p++; /* tag */
-            owed += m & 0x0Fu;
-            continue;
-        default:
-            break;
-        }
-        switch (m) {
-        case 0xC0:
-        case 0xC2:
-        case 0xC3:
-            continue;
-        case 0xC1:
-        case 0xCB:
-            n = 8;
-            break;
-        case 0xC8:
-            n = 1;
-            break;
-        case 0xC9:
-            n = 2;
-            break;
-        case 0xCA:
-            n = 4;
-            break;
-        default: {
-            unsigned w = size_width(m);
-            if (!w) return NULL;
-            int64_t sz = read_size(&p, end, w);
-            if (sz < 0) return NULL;
-            if (m >= 0xD8) {
-                owed += 2u * (uint64_t)sz;
-                continue;
-            }
-            if (m >= 0xD4) {
-                owed += (uint64_t)sz;
-                continue;
-            }
-            n = (uint64_t)sz;
-            break;
-        }
-        }
-        if ((uint64_t)(end - p) < n) return NULL;
-        p += n;
-    }
-    return p;
-}
-
 /* ---- strings and key order ------------------------------------------------------------------- */
-
-/* A string at *pp: its bytes and length, advancing past it. 0, or -1 if it is not a string. */
-static inline int read_string(const uint8_t **pp, const uint8_t *end, const uint8_t **s,
-                              uint32_t *len)
-{
-    const uint8_t *p = *pp;
-    if (p >= end) return -1;
-    uint8_t m = *p++;
-    int64_t n;
-    if ((m & 0xF0u) == 0x80u) {
-        n = m & 0x0Fu;
-    } else if (m == 0xD0 || m == 0xD1 || m == 0xD2) {
-        n = read_size(&p, end, size_width(m));
-        if (n < 0) return -1;
-    } else {
-        return -1;
-    }
-    if ((uint64_t)(end - p) < (uint64_t)n) return -1;
-    *s = p;
-    *len = (uint32_t)n;
-    *pp = p + n;
-    return 0;
-}
 
 /* The first 8 key bytes, big-endian, zero-padded: a smaller prefix means a bytewise smaller key;
  * equal prefixes need the full comparison (canon_sort.c does the same on trees). Short keys are
@@ -358,25 +191,15 @@ static inline const uint8_t *classify(sent *t, const uint8_t *p, const uint8_t *
         return p + 9;
     }
     case 0xC8:
-        if (end - p < 2) return NULL;
-        t->tag = TAG_INT;
-        t->payload = (uint64_t)(int64_t)(int8_t)p[1];
-        return p + 2;
     case 0xC9:
-        if (end - p < 3) return NULL;
-        t->tag = TAG_INT;
-        t->payload = (uint64_t)(int64_t)(int16_t)rd16(p + 1);
-        return p + 3;
     case 0xCA:
-        if (end - p < 5) return NULL;
+    case 0xCB: {
+        int64_t i;
+        if (read_int(&p, end, &i)) return NULL;
         t->tag = TAG_INT;
-        t->payload = (uint64_t)(int64_t)(int32_t)rd32(p + 1);
-        return p + 5;
-    case 0xCB:
-        if (end - p < 9) return NULL;
-        t->tag = TAG_INT;
-        t->payload = rd64(p + 1);
-        return p + 9;
+        t->payload = (uint64_t)i;
+        return p;
+    }
     case 0xD0:
     case 0xCC:
         w = 1;
@@ -399,7 +222,7 @@ static inline const uint8_t *classify(sent *t, const uint8_t *p, const uint8_t *
             return p + 1 + need;
         }
         t->tag = 0;
-        return skip_value(p, end);
+        return bv_ps_skip_(p, end);
     }
     const uint8_t *q = p + 1;
     int64_t n = read_size(&q, end, (unsigned)w);
@@ -434,6 +257,17 @@ static inline void copy_small(unsigned char *d, const uint8_t *s, size_t n)
     }
 }
 
+/* A classified scalar through the stage's general writers: tag, the `fixed` - 1 payload bytes
+ * the form keeps, then its string bytes. */
+static inline void put_classified(enc *e, const sent *t)
+{
+    unsigned char b[9];
+    b[0] = t->tag;
+    le64(b + 1, t->payload);
+    put_bytes(e, b, t->fixed);
+    if (t->blob) put_bytes(e, t->blob, (size_t)t->payload);
+}
+
 /* A map entry whose value is a scalar (the bulk of node properties): the bytes of put_blob
  * (key) + scan_scalar, from what classify() found, written with one bounds check and the
  * write position in a register, as canon.c's put_scalar_entry does for trees (a chain of small
@@ -465,12 +299,8 @@ static inline void put_scalar_entry(enc *e, const sent *t, const uint8_t *in_end
         e->len = (uint32_t)(q + blen - e->stage);
         return;
     }
-    unsigned char le[9];
-    le[0] = t->tag;
-    le64(le + 1, t->payload);
     put_blob(e, t->k, t->klen);
-    put_bytes(e, le, t->fixed);
-    if (blen) put_bytes(e, t->blob, blen);
+    put_classified(e, t);
 }
 
 /* A map at p (marker included): entries sorted by key, like enc_map. */
@@ -521,53 +351,6 @@ static const uint8_t *scan_list(scan *s, const uint8_t *p, const uint8_t *end, u
     for (int64_t i = 0; i < n && p; i++)
         p = scan_value(s, p, end, level + 1, cdepth + 1, native);
     return p;
-}
-
-/* An integer marker at p: its value, advancing. 0, or -1 if it is not an integer. */
-static inline int read_int(const uint8_t **pp, const uint8_t *end, int64_t *out)
-{
-    const uint8_t *p = *pp;
-    if (p >= end) return -1;
-    uint8_t m = *p++;
-    size_t w;
-    if (m < 0x80 || m >= 0xF0) {
-        *out = (int8_t)m;
-        *pp = p;
-        return 0;
-    }
-    switch (m) {
-    case 0xC8:
-        w = 1;
-        break;
-    case 0xC9:
-        w = 2;
-        break;
-    case 0xCA:
-        w = 4;
-        break;
-    case 0xCB:
-        w = 8;
-        break;
-    default:
-        return -1;
-    }
-    if ((size_t)(end - p) < w) return -1;
-    switch (w) {
-    case 1:
-        *out = (int8_t)p[0];
-        break;
-    case 2:
-        *out = (int16_t)rd16(p);
-        break;
-    case 4:
-        *out = (int32_t)rd32(p);
-        break;
-    default:
-        *out = (int64_t)rd64(p);
-        break;
-    }
-    *pp = p + w;
-    return 0;
 }
 
 /* A Node at p (marker included), as enc_node_parts writes it: labels as a sorted set, then the
@@ -628,17 +411,6 @@ static const uint8_t *scan_node(scan *s, const uint8_t *p, const uint8_t *end, u
 
 #define NANOS_PER_SECOND INT64_C(1000000000)
 #define NANOS_PER_DAY (INT64_C(86400) * NANOS_PER_SECOND)
-
-/* A Float marker at *pp: its bits, advancing. 0, or -1 if it is not a Float. */
-static inline int read_float(const uint8_t **pp, const uint8_t *end, double *out)
-{
-    const uint8_t *p = *pp;
-    if (end - p < 9 || p[0] != 0xC1) return -1;
-    uint64_t bits = rd64(p + 1);
-    memcpy(out, &bits, 8);
-    *pp = p + 9;
-    return 0;
-}
 
 /* The temporal and spatial structures that carry only numbers (everything but zone-id
  * DateTimes, which need the tz database), with the decoder's checks (packstream_struct.c:
@@ -730,54 +502,15 @@ static const uint8_t *scan_temporal(scan *s, const uint8_t *p, const uint8_t *en
     }
 }
 
-/* Canonical bytes of the scalar at p, like enc_value; NULL for anything else. */
+/* Canonical bytes of the scalar at p, like enc_value; NULL for anything else (only reserved
+ * markers come here: scan_value dispatched the containers and structures). */
 static inline const uint8_t *scan_scalar(scan *s, const uint8_t *p, const uint8_t *end)
 {
-    uint8_t m = *p;
-    enc *e = &s->e;
-    int64_t i;
-    if (read_int(&p, end, &i) == 0) {
-        put_u8(e, TAG_INT);
-        put_i64(e, i);
-        return p;
-    }
-    switch (m) {
-    case 0xC0:
-        put_u8(e, TAG_NULL);
-        return p + 1;
-    case 0xC2:
-    case 0xC3:
-        put_u8(e, TAG_BOOL);
-        put_u8(e, m == 0xC3);
-        return p + 1;
-    case 0xC1: {
-        if (end - p < 9) return NULL;
-        uint64_t bits = rd64(p + 1);
-        double d;
-        memcpy(&d, &bits, 8);
-        put_u8(e, TAG_FLOAT);
-        put_f64(e, d);
-        return p + 9;
-    }
-    case 0xCC:
-    case 0xCD:
-    case 0xCE: {
-        p++;
-        int64_t n = read_size(&p, end, size_width(m));
-        if (n < 0 || (uint64_t)(end - p) < (uint64_t)n) return NULL;
-        put_u8(e, TAG_BYTES);
-        put_blob(e, p, (size_t)n);
-        return p + n;
-    }
-    default: {
-        const uint8_t *str;
-        uint32_t len;
-        if (read_string(&p, end, &str, &len)) return NULL;
-        put_u8(e, TAG_STRING);
-        put_blob(e, str, len);
-        return p;
-    }
-    }
+    sent t;
+    const uint8_t *q = classify(&t, p, end, &s->e);
+    if (!q || !t.tag) return NULL;
+    put_classified(&s->e, &t);
+    return q;
 }
 
 static const uint8_t *scan_value(scan *s, const uint8_t *p, const uint8_t *end, unsigned level,
